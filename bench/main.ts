@@ -1,0 +1,160 @@
+/**
+ * `deno task bench`: compares attic-ci with pushing at the end of the build
+ * and with Nix's post-build-hook, on generated derivation graphs, and prints
+ * (and with `--full`, documents) the results. See docs/benchmarks.md.
+ *
+ * @module
+ */
+
+import { type BenchOptions, HELP, parseBenchArgs } from "./options.ts";
+import { describeMachine } from "./machine.ts";
+import { describeNetwork } from "./network.ts";
+import { output } from "./process.ts";
+import { failureTable, timingTable, toText } from "./render_table.ts";
+import { type BenchResults, headline, scenarioTitle } from "./results.ts";
+import { runScenario, type SuiteSettings } from "./suite.ts";
+import { summarizeScenario } from "./summary.ts";
+import { writeDocs } from "./write_docs.ts";
+
+/** Run the benchmark with `argv`; returns the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const repoRoot = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+  let parsed;
+  try {
+    parsed = parseBenchArgs(argv, { repoRoot, tmpDir: Deno.env.get("TMPDIR") ?? "/tmp" });
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    return 2;
+  }
+  if (parsed.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const options = parsed.options;
+  const log = (line: string) => {
+    if (options.verbose) console.error(line);
+  };
+  const settings = await prepare(options, log);
+  if (settings === null) return 1;
+
+  const startedAt = new Date();
+  const machine = await describeMachine(repoRoot);
+  log(
+    `bench: preset ${options.preset}, cache ${options.cacheKind}, ${machine.cores} cores, ${machine.nix}`,
+  );
+  const scenarios = [];
+  try {
+    for (const scenario of options.scenarios) {
+      log(
+        `bench: scenario ${scenario.id}: ${scenario.shape.nodes} derivations, ` +
+          `${describeNetwork(scenario.network)}, ${scenario.rounds} round(s) of ${
+            scenario.strategies.join(",")
+          }`,
+      );
+      const result = await runScenario(scenario, settings);
+      scenarios.push({ result, summary: summarizeScenario(result) });
+    }
+  } finally {
+    if (!options.keep) await Deno.remove(options.workDir, { recursive: true }).catch(() => {});
+  }
+  const results: BenchResults = {
+    schema: "attic-ci/benchmarks@1",
+    preset: options.preset,
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    machine,
+    cacheKind: options.cacheKind,
+    maxJobs: options.maxJobs,
+    scenarios,
+  };
+
+  for (const { result, summary } of scenarios) {
+    console.log("");
+    console.log(`${scenarioTitle(result)} (${result.scenario.rounds} round(s), medians (min–max))`);
+    console.log(toText(summary.failing ? failureTable(summary) : timingTable(summary)));
+  }
+  console.log("");
+  console.log(`Headline: ${headline(results)}`);
+  if (options.jsonOut !== null) {
+    await Deno.writeTextFile(options.jsonOut, JSON.stringify(results, null, 2) + "\n");
+    log(`bench: wrote ${options.jsonOut}`);
+  }
+  if (options.writeDocs) {
+    await writeDocs(results, `${repoRoot}/docs`);
+    log(`bench: wrote docs/benchmarks.md, docs/benchmarks.json, docs/benchmarks.svg`);
+  }
+  const bad = scenarios.flatMap((s) => s.result.runs).filter((r) => !r.asExpected).length;
+  if (bad > 0) {
+    console.error(`bench: ${bad} run(s) ended with an unexpected exit code (see the tables)`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Check the prerequisites and warm up the helper and the attic stand-in (untimed). */
+async function prepare(
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<SuiteSettings | null> {
+  const which = async (name: string) =>
+    (await output(["/bin/sh", "-c", `command -v ${name}`])).trim();
+  const nix = await which("nix");
+  const nixBuild = await which("nix-build");
+  const nixStore = await which("nix-store");
+  const entry = `${options.repoRoot}/src/main.ts`;
+  const needsHelper = options.scenarios.some((s) =>
+    s.strategies.some((id) => id === "d" || id === "e")
+  );
+  if (needsHelper && !(await exists(entry))) {
+    console.error(`bench: ${entry} does not exist yet; run with --strategies a,b,c`);
+    return null;
+  }
+  if (options.cacheKind === "attic" && !(await exists(options.atticDouble))) {
+    console.error(
+      `bench: the attic stand-in ${options.atticDouble} does not exist; use --cache file`,
+    );
+    return null;
+  }
+  const nixConfig = [Deno.env.get("NIX_CONFIG") ?? "", "substituters ="].filter((l) => l).join(
+    "\n",
+  );
+  const env = { NIX_CONFIG: nixConfig };
+  const helperArgv = [Deno.execPath(), "run", "-A", "--quiet", entry];
+  log("bench: warming up the helper and the attic stand-in (untimed)");
+  if (needsHelper) await output([...helperArgv, "--version"], env);
+  if (options.cacheKind === "attic") await output([options.atticDouble, "--version"], env);
+  await Deno.mkdir(options.workDir, { recursive: true });
+  return {
+    cacheKind: options.cacheKind,
+    maxJobs: options.maxJobs,
+    workDir: options.workDir,
+    keep: options.keep,
+    atticDouble: options.atticDouble,
+    helper: {
+      argv: helperArgv,
+      // Fail the attic client bootstrap at once; the stand-in on PATH is used instead.
+      extraArgs: options.cacheKind === "attic"
+        ? ["--bootstrap-installable", "/nonexistent/attic-ci-bench#attic-client"]
+        : [],
+    },
+    nixBuild,
+    nixStore,
+    nix,
+    env,
+    runTimeoutSeconds: options.runTimeoutSeconds,
+    log,
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exitCode = await run(Deno.args);
+}

@@ -1,0 +1,86 @@
+/**
+ * The benchmark's results as one JSON-ready value (docs/benchmarks.json), and
+ * the headline sentence drawn from it.
+ *
+ * @module
+ */
+
+import type { CacheKind } from "./cache_target.ts";
+import type { MachineInfo } from "./machine.ts";
+import { describeNetwork } from "./network.ts";
+import type { ScenarioSummary, StrategySummary } from "./summary.ts";
+import type { ScenarioResult } from "./suite.ts";
+
+/** Everything one benchmark invocation produced. */
+export interface BenchResults {
+  readonly schema: "attic-ci/benchmarks@1";
+  readonly preset: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly machine: MachineInfo;
+  readonly cacheKind: CacheKind;
+  readonly maxJobs: number;
+  readonly scenarios: readonly { result: ScenarioResult; summary: ScenarioSummary }[];
+}
+
+/** A human title for a scenario, e.g. "500 derivations, 150 ms per push + 4.0 MiB/s". */
+export function scenarioTitle(result: ScenarioResult): string {
+  const s = result.scenario;
+  const failing = s.failing ? ", build fails halfway" : "";
+  return `${s.shape.nodes} derivations, ${describeNetwork(s.network)}${failing}`;
+}
+
+/**
+ * One sentence for the README, from the largest successful scenario with a
+ * modelled network and the first failing one.
+ */
+export function headline(results: BenchResults): string {
+  const timing = results.scenarios.filter((s) => !s.summary.failing);
+  const modelled = timing.filter((s) => s.result.scenario.network.name !== "none");
+  const main = [...(modelled.length > 0 ? modelled : timing)]
+    .sort((a, b) => b.result.scenario.shape.nodes - a.result.scenario.shape.nodes)[0];
+  const failing = results.scenarios.find((s) => s.summary.failing);
+  const parts: string[] = [];
+  if (main !== undefined) {
+    const get = (id: string) => main.summary.strategies.find((s) => s.strategy === id);
+    const d = get("d");
+    const b = get("b");
+    const c = get("c");
+    if (d?.cachedRatio != null) {
+      const others = [
+        b?.cachedRatio != null ? `${b.cachedRatio.toFixed(2)}× with a push at the end` : null,
+        c?.cachedRatio != null ? `${c.cachedRatio.toFixed(2)}× with Nix's post-build-hook` : null,
+      ].filter((x) => x !== null);
+      parts.push(
+        `On a ${main.result.scenario.shape.nodes}-derivation build with a modelled network, ` +
+          `attic-ci had everything cached ${
+            d.cachedRatio.toFixed(2)
+          }× the time of the build alone` +
+          (others.length > 0 ? ` (${others.join(", ")})` : "") +
+          `, slowing the build itself by ${overhead(d)}`,
+      );
+    }
+  }
+  if (failing !== undefined) {
+    const d = failing.summary.strategies.find((s) => s.strategy === "d");
+    const b = failing.summary.strategies.find((s) => s.strategy === "b");
+    if (d?.cachedFraction) {
+      parts.push(
+        `when the build failed halfway it had cached ${
+          (d.cachedFraction.median * 100).toFixed(0)
+        } % ` +
+          `of the finished derivations` +
+          (b?.cachedFraction
+            ? ` (push at the end: ${(b.cachedFraction.median * 100).toFixed(0)} %)`
+            : ""),
+      );
+    }
+  }
+  return parts.length === 0 ? "No results." : `${parts.join("; ")}.`;
+}
+
+function overhead(s: StrategySummary): string {
+  if (s.overheadPercent === null) return "an unknown amount";
+  const value = s.overheadPercent;
+  return `${value >= 0 ? "" : "−"}${Math.abs(value).toFixed(1)} %`;
+}

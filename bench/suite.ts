@@ -1,0 +1,279 @@
+/**
+ * Runs the scenarios: every round runs every strategy once, in an order that
+ * rotates from round to round, each on a fresh instance of the same graph
+ * shape (a new tag, so Nix really builds) and a fresh, empty cache of the same
+ * kind. Each run is measured, inspected, and cleaned up.
+ *
+ * @module
+ */
+
+import { type CacheKind, createCacheTarget } from "./cache_target.ts";
+import { type GraphPlan, namePrefix, planGraph, renderGraph } from "./graph.ts";
+import type { ReportedPath } from "./helper_report.ts";
+import { LockObserver } from "./lock_observer.ts";
+import type { Scenario } from "./options.ts";
+import { output } from "./process.ts";
+import { inspectRun } from "./store_inspect.ts";
+import { type HelperCommand, STRATEGIES, type StrategyId } from "./strategies.ts";
+
+/** What the helper reported about one run (strategies d and e). */
+export interface HelperMeasures {
+  readonly incremental: number | null;
+  readonly finalPush: number | null;
+  readonly pushed: number | null;
+  readonly failed: number;
+  readonly retries: number | null;
+  readonly pushInvocations: number | null;
+  readonly drainSeconds: number | null;
+  readonly peakRssBytes: number | null;
+  readonly cpuSeconds: number | null;
+  /** Seconds from spawn to the last `pushedAt` of this graph's paths. */
+  readonly lastPushSeconds: number | null;
+  /** Paths of other processes on the machine that the helper also pushed. */
+  readonly foreignPaths: number;
+}
+
+/** The measurements of one run of one strategy. */
+export interface RunRecord {
+  readonly scenario: string;
+  readonly strategy: StrategyId;
+  readonly round: number;
+  /** Position of the strategy within its round (0-based). */
+  readonly order: number;
+  readonly tag: string;
+  readonly exitCode: number;
+  /** Whether the exit code is the expected one (0, or non-zero when failing on purpose). */
+  readonly asExpected: boolean;
+  /** Seconds from spawn until `nix-build` exited. */
+  readonly buildSeconds: number | null;
+  /** Seconds from spawn until the strategy exited (everything it pushes is pushed). */
+  readonly doneSeconds: number;
+  /** Output paths of the graph in the store, valid or not. */
+  readonly outputs: number;
+  /** Valid (finished) outputs. */
+  readonly finished: number;
+  /** Finished outputs found in the cache. */
+  readonly cached: number;
+  /** Push invocations of the attic stand-in (or of the baselines' `nix copy`). */
+  readonly pushInvocations: number;
+  /** Lock removal (independent observer) → helper's `queuedAt`, per path, in ms. */
+  readonly detectionMs: readonly number[];
+  /** Paths the helper queued whose lock removal the observer did not see. */
+  readonly unobserved: number;
+  readonly helper: HelperMeasures | null;
+}
+
+/** Results of one scenario. */
+export interface ScenarioResult {
+  readonly scenario: Scenario;
+  /** Totals of the graph shape, for the docs. */
+  readonly plan: {
+    readonly nodes: number;
+    readonly totalBuildSeconds: number;
+    readonly totalOutputMiB: number;
+    readonly criticalPathSeconds: number;
+  };
+  readonly runs: readonly RunRecord[];
+}
+
+/** How runs are executed. */
+export interface SuiteSettings {
+  readonly cacheKind: CacheKind;
+  readonly maxJobs: number;
+  readonly workDir: string;
+  readonly keep: boolean;
+  readonly atticDouble: string;
+  readonly helper: HelperCommand;
+  readonly nixBuild: string;
+  readonly nixStore: string;
+  readonly nix: string;
+  /** Environment for every strategy (e.g. NIX_CONFIG without substituters). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly runTimeoutSeconds: number;
+  /** Progress output. */
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Run one scenario's rounds.
+ *
+ * @example
+ * ```ts
+ * const result = await runScenario(presetScenarios("quick")[0]!, settings);
+ * ```
+ */
+export async function runScenario(
+  scenario: Scenario,
+  settings: SuiteSettings,
+): Promise<ScenarioResult> {
+  const plan = planGraph(scenario.shape);
+  const runs: RunRecord[] = [];
+  const total = scenario.rounds * scenario.strategies.length;
+  for (let round = 0; round < scenario.rounds; round++) {
+    const order = rotate(scenario.strategies, round);
+    for (const [position, strategy] of order.entries()) {
+      const record = await runOnce(scenario, plan, strategy, round, position, settings);
+      runs.push(record);
+      settings.log(
+        `  [${runs.length}/${total}] ${scenario.id} round ${round + 1} (${strategy}) ` +
+          `${STRATEGIES[strategy].name}: build ${fmt(record.buildSeconds)} s, done ${
+            fmt(record.doneSeconds)
+          } s, cached ${record.cached}/${record.finished}, ${record.pushInvocations} push calls` +
+          (record.asExpected ? "" : ` — UNEXPECTED exit ${record.exitCode}`),
+      );
+    }
+  }
+  return {
+    scenario,
+    plan: {
+      nodes: plan.nodes.length,
+      totalBuildSeconds: plan.totalBuildMs / 1000,
+      totalOutputMiB: plan.totalOutputBytes / 1024 / 1024,
+      criticalPathSeconds: plan.criticalPathMs / 1000,
+    },
+    runs,
+  };
+}
+
+/** `items` rotated left by `by` places: each round starts with another strategy. */
+export function rotate<T>(items: readonly T[], by: number): T[] {
+  if (items.length === 0) return [];
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+async function runOnce(
+  scenario: Scenario,
+  plan: GraphPlan,
+  strategy: StrategyId,
+  round: number,
+  order: number,
+  settings: SuiteSettings,
+): Promise<RunRecord> {
+  const tag = `r${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
+  const marker = `-${namePrefix(tag)}`;
+  const runDir = `${settings.workDir}/${scenario.id}-${strategy}-${round + 1}-${tag}`;
+  await Deno.mkdir(runDir, { recursive: true });
+  const graphFile = `${runDir}/graph.nix`;
+  await Deno.writeTextFile(graphFile, renderGraph(plan, tag, { failHalfway: scenario.failing }));
+  const target = await createCacheTarget({
+    kind: settings.cacheKind,
+    runDir,
+    network: scenario.network,
+    atticDouble: settings.atticDouble,
+    nix: settings.nix,
+  });
+  const observer = new LockObserver({ accept: (name) => name.includes(marker) });
+  const outcome = await STRATEGIES[strategy].run({
+    runDir,
+    graphFile,
+    maxJobs: settings.maxJobs,
+    target,
+    helper: settings.helper,
+    nixBuild: settings.nixBuild,
+    env: settings.env,
+    timeoutMs: settings.runTimeoutSeconds * 1000,
+  });
+  // Let the observer's last events through before closing it (outside any timing).
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await observer.close();
+
+  const inspection = await inspectRun(marker, target.cacheDir, { nixStore: settings.nixStore });
+  const report = outcome.report;
+  const ours = (p: ReportedPath) => p.path.includes(marker);
+  const detectionMs: number[] = [];
+  let unobserved = 0;
+  for (const p of report?.paths ?? []) {
+    if (!ours(p) || p.queuedAt === null || p.phase === "final") continue;
+    const removed = observer.removedAt.get(p.path);
+    if (removed === undefined) unobserved++;
+    else detectionMs.push(p.queuedAt - removed);
+  }
+  const pushedTimes = (report?.paths ?? []).filter(ours).map((p) => p.pushedAt)
+    .filter((t): t is number => t !== null);
+  const baselineInvocations = await target.invocations();
+  const helper: HelperMeasures | null = report === null ? null : {
+    incremental: report.incremental,
+    finalPush: report.finalPush,
+    pushed: report.pushed,
+    failed: report.failed.length,
+    retries: report.retries,
+    pushInvocations: report.pushInvocations,
+    drainSeconds: report.drainSeconds,
+    peakRssBytes: report.peakRssBytes,
+    cpuSeconds: report.cpuSeconds,
+    lastPushSeconds: pushedTimes.length === 0
+      ? null
+      : (Math.max(...pushedTimes) - outcome.startedAt) / 1000,
+    foreignPaths: report.paths.filter((p) => !ours(p)).length,
+  };
+  const helperRun = strategy === "d" || strategy === "e";
+  const pushInvocations = settings.cacheKind === "file" && helperRun
+    ? report?.pushInvocations ?? 0
+    : baselineInvocations;
+  const asExpected = scenario.failing ? outcome.exitCode !== 0 : outcome.exitCode === 0;
+  const record: RunRecord = {
+    scenario: scenario.id,
+    strategy,
+    round,
+    order,
+    tag,
+    exitCode: outcome.exitCode,
+    asExpected,
+    buildSeconds: outcome.buildEndedAt === null
+      ? null
+      : (outcome.buildEndedAt - outcome.startedAt) / 1000,
+    doneSeconds: (outcome.endedAt - outcome.startedAt) / 1000,
+    outputs: inspection.outputs,
+    finished: inspection.valid.length,
+    cached: inspection.cached,
+    pushInvocations,
+    detectionMs,
+    unobserved,
+    helper,
+  };
+  await cleanup(runDir, marker, asExpected && !settings.keep, settings);
+  return record;
+}
+
+/**
+ * Delete the run's directory (cache, state, out-link) and then the graph's own
+ * store paths, which are no longer rooted. Never a whole-store GC. A run that
+ * went wrong keeps its directory for a post-mortem.
+ */
+async function cleanup(
+  runDir: string,
+  marker: string,
+  removeDir: boolean,
+  settings: SuiteSettings,
+) {
+  if (!removeDir) {
+    settings.log(`    kept ${runDir}`);
+    return;
+  }
+  await Deno.remove(runDir, { recursive: true });
+  const paths: string[] = [];
+  const locks: string[] = [];
+  for await (const entry of Deno.readDir("/nix/store")) {
+    if (!entry.name.includes(marker)) continue;
+    (entry.name.endsWith(".lock") ? locks : paths).push(`/nix/store/${entry.name}`);
+  }
+  try {
+    const invalid = paths.length === 0 ? [] : (await output([
+      settings.nixStore,
+      "--check-validity",
+      "--print-invalid",
+      ...paths,
+    ])).split("\n").filter((line) => line.trim().length > 0);
+    // Unregistered leftovers of builds that failed or were stopped: ours alone.
+    for (const path of [...invalid, ...locks]) await Deno.remove(path, { recursive: true });
+    const valid = paths.filter((p) => !invalid.includes(p));
+    if (valid.length > 0) await output([settings.nixStore, "--delete", ...valid], settings.env);
+  } catch (error) {
+    settings.log(`    note: could not delete this run's store paths: ${(error as Error).message}`);
+  }
+}
+
+function fmt(value: number | null): string {
+  return value === null ? "-" : value.toFixed(2);
+}

@@ -1,0 +1,114 @@
+/**
+ * Bootstrap: get the attic client in seconds, never by compiling it.
+ *
+ * `nix build <installable> --max-jobs 0` may only substitute (download) or
+ * reuse what is valid: on a cache miss it fails at once instead of starting a
+ * 30–60 minute compile. Then, in order: that client; an `attic` on PATH;
+ * otherwise *deferred* mode (record now, push at stop).
+ *
+ * @module
+ */
+
+import { stderrTail } from "../errors.ts";
+import type { CommandRunner } from "../process/command_runner.ts";
+
+/** Which way the bootstrap went. */
+export interface BootstrapResult {
+  /** `installable`: built/substituted; `path`: found on PATH; `deferred`: none yet. */
+  readonly mode: "installable" | "path" | "deferred";
+  /** The attic executable, or null in deferred mode. */
+  readonly client: string | null;
+  /** Why this way was taken, for the log. */
+  readonly reason: string;
+  /** Seconds the substitution-only build took. */
+  readonly seconds: number;
+}
+
+/** Options of {@linkcode bootstrapAtticClient}. */
+export interface BootstrapOptions {
+  /** The flake installable of the client. @example ".#attic-client" */
+  readonly installable: string;
+  /** Where to put the out-link (a GC root keeping the client alive). */
+  readonly outLink: string;
+  /** Stop the build after this long. @default 180000 */
+  readonly timeoutMs?: number;
+  /** The search path for the fallback. */
+  readonly path: string | undefined;
+  /** Variables to keep out of the `nix` child. @default [] */
+  readonly removeEnv?: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+/** Runs the bootstrap; never throws for a missing client (that is deferred mode). */
+export async function bootstrapAtticClient(
+  runner: CommandRunner,
+  options: BootstrapOptions,
+): Promise<BootstrapResult> {
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  const result = await runner.run("nix", {
+    args: [
+      "--extra-experimental-features",
+      "nix-command flakes",
+      "build",
+      options.installable,
+      "--max-jobs",
+      "0",
+      "--out-link",
+      options.outLink,
+    ],
+    timeoutMs,
+    removeEnv: options.removeEnv ?? [],
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const seconds = (Date.now() - started) / 1000;
+  let why: string;
+  if (result.code === 0) {
+    const client = `${options.outLink}/bin/attic`;
+    if (await isExecutable(client)) {
+      return {
+        mode: "installable",
+        client,
+        seconds,
+        reason: `${options.installable} was substituted or already valid (${seconds.toFixed(1)} s)`,
+      };
+    }
+    why = `${options.installable} has no bin/attic`;
+  } else if (result.timedOut) {
+    why = `nix build ${options.installable} --max-jobs 0 took longer than ${timeoutMs / 1000} s`;
+  } else if (/unable to start any build/.test(result.stderr)) {
+    why = `${options.installable} is in no cache and would need building, which --max-jobs 0 forbids`;
+  } else {
+    why = `nix build ${options.installable} --max-jobs 0 failed: ${stderrTail(result.stderr, 2)}`;
+  }
+
+  const onPath = await findOnPath("attic", options.path);
+  if (onPath !== null) {
+    return { mode: "path", client: onPath, seconds, reason: `${why}; using ${onPath} from PATH` };
+  }
+  return {
+    mode: "deferred",
+    client: null,
+    seconds,
+    reason: `${why}, and no attic is on PATH; recording paths now, pushing them at stop`,
+  };
+}
+
+/** The first executable `name` in the `:`-separated search path, or null. */
+export async function findOnPath(name: string, path: string | undefined): Promise<string | null> {
+  for (const dir of (path ?? "").split(":")) {
+    if (dir.length === 0) continue;
+    const candidate = `${dir.replace(/\/+$/, "")}/${name}`;
+    if (await isExecutable(candidate)) return candidate;
+  }
+  return null;
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    const info = await Deno.stat(file);
+    return info.isFile && (info.mode === null || (info.mode & 0o111) !== 0);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Reading the attic token from the CI variable the user named: the value
+ * itself (a masked variable) or, for a GitLab File-type variable, the path of
+ * a file holding it. Errors name the variable, never its value.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../errors.ts";
+
+/**
+ * The token held by the variable `variable` (or by the file it points to).
+ * Throws {@linkcode ConfigError} naming the variable when it is unset, empty
+ * or points to an unreadable file.
+ */
+export async function readToken(
+  variable: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
+  const option = `--token-variable (${variable})`;
+  const value = env[variable];
+  if (value === undefined) {
+    throw new ConfigError(
+      option,
+      `the variable ${variable} is not set`,
+      `define a masked CI/CD variable ${variable} with the attic token, or name another with --token-variable`,
+    );
+  }
+  if (value.trim().length === 0) {
+    throw new ConfigError(option, `the variable ${variable} is empty`, "give it the attic token");
+  }
+  // A File-type variable holds a path; a token never starts with "/".
+  if (value.startsWith("/")) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(value);
+    } catch (error) {
+      const why = error instanceof Deno.errors.NotFound
+        ? "does not exist"
+        : error instanceof Deno.errors.PermissionDenied
+        ? "is not readable"
+        : "cannot be read";
+      throw new ConfigError(
+        option,
+        `the variable ${variable} names a token file that ${why}`,
+        "check the File-type variable's value",
+      );
+    }
+    const token = text.trim();
+    if (token.length === 0) {
+      throw new ConfigError(option, `the token file named by ${variable} is empty`);
+    }
+    return token;
+  }
+  return value.trim();
+}

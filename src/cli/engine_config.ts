@@ -1,0 +1,200 @@
+/**
+ * The validated engine configuration, built from raw option values with zod.
+ * Every problem becomes one {@linkcode ConfigError} naming the flag or
+ * variable the value came from.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { BackendName } from "../backends/push_backend.ts";
+import { ConfigError } from "../errors.ts";
+import { defaultStateDir } from "../state/state_dir.ts";
+import type { ParsedArgs, RawValue } from "./parse_args.ts";
+
+/** Everything the engine needs, validated, in convenient units. */
+export interface EngineConfig {
+  readonly backend: BackendName;
+  readonly cache: string | null;
+  readonly server: string | null;
+  readonly tokenVariable: string;
+  readonly to: string | null;
+  readonly bootstrapInstallable: string;
+  readonly bootstrapTimeoutMs: number;
+  readonly stateDir: string;
+  readonly storeDir: string;
+  readonly exclude: RegExp[];
+  /** The `--exclude` sources, for saving the session. */
+  readonly excludeSources: string[];
+  readonly strict: boolean;
+  readonly reportFile: string | null;
+  readonly batchIdleMs: number;
+  readonly batchMaxWaitMs: number;
+  readonly batchMaxSize: number;
+  readonly pushJobs: number;
+  readonly atticJobs: number;
+  readonly pushTimeoutMs: number;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly drainTimeoutMs: number;
+}
+
+const seconds = z.string().trim().regex(
+  /^\d+(\.\d+)?$/,
+  "expected a number of seconds such as 0.5 or 10",
+).transform((s) => Math.round(Number(s) * 1000));
+const positiveSeconds = seconds.refine((ms) => ms > 0, "must be more than 0 seconds");
+const count = (min: number) =>
+  z.string().trim().regex(/^\d+$/, "expected a whole number").transform(Number).refine(
+    (n) => n >= min,
+    `must be at least ${min}`,
+  );
+
+const rawSchema = z.object({
+  backend: z.enum(["attic", "nix-copy"], { error: "expected attic or nix-copy" }),
+  cache: z.string().regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    "expected a cache name of letters, digits, '.', '_' and '-'",
+  ).optional(),
+  server: z.string().regex(/^https?:\/\/[^\s]+$/, "expected an http:// or https:// URL")
+    .optional(),
+  "token-variable": z.string().regex(
+    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    "expected a variable name such as ATTIC_TOKEN",
+  ),
+  to: z.string().regex(
+    /^([a-z][a-z0-9+.-]*:\/\/\S*|\/\S*|daemon|local|auto)$/,
+    "expected a Nix store URL such as file:///var/cache/nix or s3://bucket",
+  ).optional(),
+  "bootstrap-installable": z.string().min(1, "must not be empty"),
+  "bootstrap-timeout": positiveSeconds,
+  "state-dir": z.string().regex(/^\//, "expected an absolute path").optional(),
+  "store-dir": z.string().regex(/^\/\S*$/, "expected an absolute path such as /nix/store"),
+  exclude: z.array(z.string()).optional(),
+  strict: z.boolean().optional(),
+  report: z.string().min(1, "must not be empty").optional(),
+  "batch-idle": seconds,
+  "batch-max-wait": seconds,
+  "batch-max-size": count(1),
+  "push-jobs": count(1),
+  "attic-jobs": count(1),
+  "push-timeout": positiveSeconds,
+  retries: count(0),
+  "retry-delay": seconds,
+  "drain-timeout": positiveSeconds,
+});
+
+/** Validates raw values into an {@linkcode EngineConfig}; throws {@linkcode ConfigError}. */
+export function engineConfig(
+  args: ParsedArgs,
+  env: Readonly<Record<string, string | undefined>>,
+): EngineConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [flag, { value }] of args.values) raw[flag] = value;
+  const result = rawSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const flag = String(issue.path[0] ?? "arguments");
+    const given = args.values.get(flag);
+    throw new ConfigError(sourceOf(given, flag), describe(issue.message, given));
+  }
+  const o = result.data;
+  const exclude = (o.exclude ?? []).map((source) => {
+    try {
+      return new RegExp(source);
+    } catch (error) {
+      throw new ConfigError(
+        sourceOf(args.values.get("exclude"), "exclude"),
+        `"${source}" is not a valid regular expression (${(error as Error).message})`,
+      );
+    }
+  });
+
+  if (o.backend === "nix-copy" && o.to === undefined) {
+    throw new ConfigError(
+      "--to",
+      "is required with --backend nix-copy",
+      "pass --to file:///path/to/cache or set ATTIC_CI_TO",
+    );
+  }
+  if (o.backend === "attic") {
+    for (const flag of ["cache", "server"] as const) {
+      if (o[flag] === undefined) {
+        throw new ConfigError(
+          `--${flag}`,
+          "is required with --backend attic",
+          `pass --${flag} or set ATTIC_CI_${flag.toUpperCase()} (component input ${flag})`,
+        );
+      }
+    }
+  }
+
+  return {
+    backend: o.backend,
+    cache: o.cache ?? null,
+    server: o.server ?? null,
+    tokenVariable: o["token-variable"],
+    to: o.to ?? null,
+    bootstrapInstallable: o["bootstrap-installable"],
+    bootstrapTimeoutMs: o["bootstrap-timeout"],
+    stateDir: (o["state-dir"] ?? defaultStateDir(env)).replace(/\/+$/, ""),
+    storeDir: o["store-dir"].replace(/\/+$/, "") || "/",
+    exclude,
+    excludeSources: o.exclude ?? [],
+    strict: o.strict ?? false,
+    reportFile: o.report ?? null,
+    batchIdleMs: o["batch-idle"],
+    batchMaxWaitMs: o["batch-max-wait"],
+    batchMaxSize: o["batch-max-size"],
+    pushJobs: o["push-jobs"],
+    atticJobs: o["attic-jobs"],
+    pushTimeoutMs: o["push-timeout"],
+    retries: o.retries,
+    retryDelayMs: o["retry-delay"],
+    drainTimeoutMs: o["drain-timeout"],
+  };
+}
+
+/** The options worth saving for `stop` and `push` (no secret: the token stays in its variable). */
+export function savedOptions(config: EngineConfig): Record<string, string | boolean | string[]> {
+  const saved: Record<string, string | boolean | string[]> = {
+    backend: config.backend,
+    "token-variable": config.tokenVariable,
+    "bootstrap-installable": config.bootstrapInstallable,
+    "bootstrap-timeout": String(config.bootstrapTimeoutMs / 1000),
+    "store-dir": config.storeDir,
+    exclude: config.excludeSources,
+    strict: config.strict,
+    "batch-max-size": String(config.batchMaxSize),
+    "push-jobs": String(config.pushJobs),
+    "attic-jobs": String(config.atticJobs),
+    "push-timeout": String(config.pushTimeoutMs / 1000),
+    retries: String(config.retries),
+    "retry-delay": String(config.retryDelayMs / 1000),
+    "drain-timeout": String(config.drainTimeoutMs / 1000),
+  };
+  if (config.cache !== null) saved.cache = config.cache;
+  if (config.server !== null) saved.server = config.server;
+  if (config.to !== null) saved.to = config.to;
+  return saved;
+}
+
+/** Parses a seconds value of a command-specific option (e.g. `stop --timeout`). */
+export function secondsOption(value: RawValue | undefined, flag: string): number {
+  const result = positiveSeconds.safeParse(value?.value);
+  if (!result.success) {
+    throw new ConfigError(sourceOf(value, flag), describe(result.error.issues[0]!.message, value));
+  }
+  return result.data;
+}
+
+function sourceOf(value: RawValue | undefined, flag: string): string {
+  if (!value || value.source.startsWith("default")) return `--${flag}`;
+  return value.source;
+}
+
+function describe(message: string, given: RawValue | undefined): string {
+  if (given === undefined) return message;
+  const shown = Array.isArray(given.value) ? given.value.join(", ") : String(given.value);
+  return `${message}, got "${shown}"`;
+}

@@ -1,0 +1,205 @@
+/**
+ * Every command-line option of attic-ci, once: its flag, its `ATTIC_CI_*`
+ * variable, its default and its help. Parsing, validation and help text are
+ * all derived from this table, so they cannot drift apart.
+ *
+ * @module
+ */
+
+/** One option. */
+export interface OptionSpec {
+  /** Long flag without dashes, e.g. `batch-idle`. Its variable is `ATTIC_CI_BATCH_IDLE`. */
+  readonly flag: string;
+  readonly type: "string" | "boolean";
+  /** May be given more than once (the variable holds one value per line). */
+  readonly multiple?: boolean;
+  /** Placeholder in the help, e.g. `SECONDS`. */
+  readonly metavar?: string;
+  /** Built-in default, as the string a user would type. */
+  readonly default?: string;
+  readonly help: string;
+  /** Read from flags only (no variable): per-invocation switches. */
+  readonly flagOnly?: boolean;
+}
+
+/** The variable that carries an option, e.g. `token-variable` → `ATTIC_CI_TOKEN_VARIABLE`. */
+export function variableName(flag: string): string {
+  return `ATTIC_CI_${flag.toUpperCase().replaceAll("-", "_")}`;
+}
+
+/** Options that say where to push. */
+export const TARGET_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "backend",
+    type: "string",
+    metavar: "attic|nix-copy",
+    default: "attic",
+    help: "how to push: the attic CLI, or `nix copy` to any Nix store URL",
+  },
+  { flag: "cache", type: "string", metavar: "NAME", help: "attic cache name (backend attic)" },
+  {
+    flag: "server",
+    type: "string",
+    metavar: "URL",
+    help: "attic server URL, e.g. https://attic.example.com/ (backend attic)",
+  },
+  {
+    flag: "token-variable",
+    type: "string",
+    metavar: "NAME",
+    default: "ATTIC_TOKEN",
+    help: "name of the variable holding the attic token, or the path of a file with it",
+  },
+  {
+    flag: "to",
+    type: "string",
+    metavar: "STORE_URL",
+    help: "destination store of backend nix-copy, e.g. file:///var/cache/nix",
+  },
+];
+
+/** Options of the attic client bootstrap. */
+export const BOOTSTRAP_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "bootstrap-installable",
+    type: "string",
+    metavar: "REF",
+    default: ".#attic-client",
+    help: "installable of the attic client, fetched with --max-jobs 0 (never compiled)",
+  },
+  {
+    flag: "bootstrap-timeout",
+    type: "string",
+    metavar: "SECONDS",
+    default: "180",
+    help: "give up on the substitution-only fetch after this long",
+  },
+];
+
+/** Where state and store are. */
+export const LOCATION_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "state-dir",
+    type: "string",
+    metavar: "DIR",
+    help: "private state directory (default: $TMPDIR/attic-ci-<uid>[-job-<CI_JOB_ID>])",
+  },
+  {
+    flag: "store-dir",
+    type: "string",
+    metavar: "DIR",
+    default: "/nix/store",
+    help: "the Nix store directory to watch",
+  },
+];
+
+/** What to push and how hard to try. */
+export const PUSH_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "exclude",
+    type: "string",
+    multiple: true,
+    metavar: "REGEX",
+    help: "do not push store paths matching REGEX (repeatable; one per line in the variable)",
+  },
+  {
+    flag: "strict",
+    type: "boolean",
+    help: "exit 1 when anything could not be pushed (default: caching never fails a build)",
+  },
+  { flag: "report", type: "string", metavar: "FILE", help: "also write the report as JSON to FILE" },
+  {
+    flag: "batch-idle",
+    type: "string",
+    metavar: "SECONDS",
+    default: "0.5",
+    help: "push a batch once no new path arrived for this long",
+  },
+  {
+    flag: "batch-max-wait",
+    type: "string",
+    metavar: "SECONDS",
+    default: "5",
+    help: "push a batch once its oldest path waited this long",
+  },
+  {
+    flag: "batch-max-size",
+    type: "string",
+    metavar: "N",
+    default: "100",
+    help: "push a batch once it holds this many paths",
+  },
+  {
+    flag: "push-jobs",
+    type: "string",
+    metavar: "N",
+    default: "2",
+    help: "push calls running at once",
+  },
+  {
+    flag: "attic-jobs",
+    type: "string",
+    metavar: "N",
+    default: "5",
+    help: "uploads in parallel within one attic push (attic push --jobs)",
+  },
+  {
+    flag: "push-timeout",
+    type: "string",
+    metavar: "SECONDS",
+    default: "300",
+    help: "kill one push call after this long (it is retried)",
+  },
+  {
+    flag: "retries",
+    type: "string",
+    metavar: "N",
+    default: "3",
+    help: "retries of a failed batch before it is split to isolate bad paths",
+  },
+  {
+    flag: "retry-delay",
+    type: "string",
+    metavar: "SECONDS",
+    default: "1",
+    help: "first backoff delay; doubles per retry, capped at 30 s",
+  },
+  {
+    flag: "drain-timeout",
+    type: "string",
+    metavar: "SECONDS",
+    default: "600",
+    help: "at stop, wait this long for queued uploads, then leave them to the final push",
+  },
+];
+
+/** `stop --timeout`. */
+export const STOP_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "timeout",
+    type: "string",
+    metavar: "SECONDS",
+    default: "900",
+    help: "wait this long for the watcher's drain before giving up on it",
+    flagOnly: true,
+  },
+];
+
+/** `status --json`. */
+export const STATUS_OPTIONS: readonly OptionSpec[] = [
+  { flag: "json", type: "boolean", help: "print the status as JSON", flagOnly: true },
+];
+
+/** `--help` and `--version`, accepted everywhere. */
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { flag: "help", type: "boolean", help: "show this help", flagOnly: true },
+  { flag: "version", type: "boolean", help: "print the version", flagOnly: true },
+];
+
+/** All options that make up an engine configuration. */
+export const ENGINE_OPTIONS: readonly OptionSpec[] = [
+  ...TARGET_OPTIONS,
+  ...BOOTSTRAP_OPTIONS,
+  ...LOCATION_OPTIONS,
+  ...PUSH_OPTIONS,
+];

@@ -1,0 +1,110 @@
+/**
+ * Reads options from flags and `ATTIC_CI_*` variables (a flag beats the
+ * variable), remembering where each value came from so an error can name the
+ * input the user actually wrote.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { ConfigError } from "../errors.ts";
+import { type OptionSpec, variableName } from "./option_specs.ts";
+
+/** One option's raw value and its origin. */
+export interface RawValue {
+  readonly value: string | boolean | string[];
+  /** `--flag`, `ATTIC_CI_FLAG`, a saved session, or the built-in default. */
+  readonly source: string;
+}
+
+/** Parsed command line: raw values by flag, and the positional arguments. */
+export interface ParsedArgs {
+  readonly values: ReadonlyMap<string, RawValue>;
+  readonly positionals: string[];
+}
+
+/** Layers consulted after flags and variables, e.g. a saved session's options. */
+export interface ParseLayers {
+  /** Values that beat built-in defaults but not flags or variables. */
+  readonly saved?: Readonly<Record<string, string | boolean | string[]>>;
+  /** Where `saved` came from, for messages. */
+  readonly savedSource?: string;
+}
+
+const TRUE = new Set(["1", "true", "yes", "on"]);
+const FALSE = new Set(["0", "false", "no", "off", ""]);
+
+/**
+ * Parses `argv` against `specs`. Unknown flags, missing values and bad
+ * boolean variables throw {@linkcode ConfigError}.
+ */
+export function parseCommandArgs(
+  argv: readonly string[],
+  specs: readonly OptionSpec[],
+  env: Readonly<Record<string, string | undefined>>,
+  layers: ParseLayers = {},
+): ParsedArgs {
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {};
+  for (const spec of specs) {
+    options[spec.flag] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}) };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw argError(error);
+  }
+  const values = new Map<string, RawValue>();
+  for (const spec of specs) {
+    const fromFlag = (parsed.values as Record<string, string | boolean | string[] | undefined>)[
+      spec.flag
+    ];
+    if (fromFlag !== undefined) {
+      values.set(spec.flag, { value: fromFlag, source: `--${spec.flag}` });
+      continue;
+    }
+    if (spec.flagOnly) continue;
+    const variable = variableName(spec.flag);
+    const fromEnv = env[variable];
+    if (fromEnv !== undefined && !(spec.type === "string" && fromEnv === "")) {
+      values.set(spec.flag, { value: fromVariable(spec, variable, fromEnv), source: variable });
+      continue;
+    }
+    const saved = layers.saved?.[spec.flag];
+    if (saved !== undefined) {
+      values.set(spec.flag, { value: saved, source: layers.savedSource ?? "saved session" });
+      continue;
+    }
+    if (spec.default !== undefined) {
+      values.set(spec.flag, { value: spec.default, source: `default of --${spec.flag}` });
+    }
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+function fromVariable(spec: OptionSpec, variable: string, text: string): string | boolean | string[] {
+  if (spec.type === "boolean") {
+    const lower = text.trim().toLowerCase();
+    if (TRUE.has(lower)) return true;
+    if (FALSE.has(lower)) return false;
+    throw new ConfigError(variable, `expected true or false, got "${text}"`);
+  }
+  if (spec.multiple) return text.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+  return text;
+}
+
+function argError(error: unknown): ConfigError {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const flag = /'(-[^']*)'/.exec(message)?.[1] ?? "arguments";
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    return new ConfigError(flag, "unknown option", "see --help for the options of this command");
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    return new ConfigError(flag.split(" ")[0] ?? flag, "needs a value", "e.g. --flag VALUE");
+  }
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    return new ConfigError(flag, "unexpected argument", "see --help");
+  }
+  return new ConfigError("arguments", message);
+}

@@ -1,0 +1,77 @@
+/**
+ * What a streaming session hands to the report: its counters, failures and
+ * timeline. The detached watcher writes it to the state directory so `stop`
+ * can finish the report in another process.
+ *
+ * @module
+ */
+
+import type { BootstrapResult } from "../attic/bootstrap.ts";
+import type { PathRecord } from "../engine/path_timeline.ts";
+import type { StreamingSession } from "../engine/streaming_session.ts";
+import type { PathTimeline } from "../engine/path_timeline.ts";
+
+/** The streaming part of a report. */
+export interface SessionSummary {
+  readonly startedAt: number;
+  readonly incremental: number;
+  readonly deferred: number;
+  readonly derivations: number;
+  readonly excluded: number;
+  readonly invalid: string[];
+  readonly failures: Record<string, string>;
+  readonly retries: number;
+  readonly pushInvocations: number;
+  readonly rescans: number;
+  readonly drainSeconds: number;
+  readonly bootstrap: Pick<BootstrapResult, "mode" | "reason" | "seconds"> | null;
+  readonly paths: PathRecord[];
+}
+
+/** Summarises a drained session. */
+export function summarize(
+  session: StreamingSession,
+  timeline: PathTimeline,
+  startedAt: number,
+  bootstrap: BootstrapResult | null,
+): SessionSummary {
+  const c = session.counters;
+  return {
+    startedAt,
+    incremental: c.pushed,
+    deferred: c.deferred,
+    derivations: c.derivations,
+    excluded: c.excluded,
+    invalid: [...session.invalid],
+    failures: Object.fromEntries(session.failed),
+    retries: session.pushStats.retries,
+    pushInvocations: session.pushStats.invocations,
+    rescans: c.rescans,
+    drainSeconds: c.drainSeconds,
+    bootstrap: bootstrap && {
+      mode: bootstrap.mode,
+      reason: bootstrap.reason,
+      seconds: bootstrap.seconds,
+    },
+    paths: timeline.records(),
+  };
+}
+
+/** The summary of a session that never ran (e.g. `push` on its own). */
+export function emptySummary(startedAt: number): SessionSummary {
+  return {
+    startedAt,
+    incremental: 0,
+    deferred: 0,
+    derivations: 0,
+    excluded: 0,
+    invalid: [],
+    failures: {},
+    retries: 0,
+    pushInvocations: 0,
+    rescans: 0,
+    drainSeconds: 0,
+    bootstrap: null,
+    paths: [],
+  };
+}

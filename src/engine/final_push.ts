@@ -1,0 +1,193 @@
+/**
+ * The final push (belt and suspenders): after the streaming, push the
+ * `result*` out-links in the working directory, any paths given on the
+ * command line, and *reconcile* — every valid store path that appeared since
+ * the baseline and is not recorded as pushed. It catches what the watcher
+ * missed (overflow, a killed watcher, a failed push, deferred mode).
+ *
+ * @module
+ */
+
+import type { PushBackend } from "../backends/push_backend.ts";
+import { ConfigError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Ledger } from "../state/ledger.ts";
+import type { PathFilter } from "../store/path_filter.ts";
+import { listStoreNames, newNames } from "../store/store_listing.ts";
+import { storePath, type StorePath, toTopLevelStorePath } from "../store/store_path.ts";
+import type { ValidityChecker } from "../store/validity_checker.ts";
+import type { PathTimeline } from "./path_timeline.ts";
+import { PushScheduler, type PushSchedulerOptions } from "./push_scheduler.ts";
+
+/** What the final push needs. */
+export interface FinalPushParts {
+  /** Where to push; null when no backend is available (deferred mode without a client). */
+  readonly backend: PushBackend | null;
+  readonly checker: ValidityChecker;
+  readonly ledger: Ledger;
+  readonly timeline: PathTimeline;
+  readonly logger: Logger;
+}
+
+/** Options of {@linkcode finalPush}. */
+export interface FinalPushOptions {
+  readonly storeDir: string;
+  readonly filter: PathFilter;
+  /** Directory searched for `result*` out-links; null to skip them. */
+  readonly outLinkDir: string | null;
+  /** Paths given on the command line (store paths, paths inside the store, or links to them). */
+  readonly paths?: readonly string[];
+  /** Paths per push call. @default 100 */
+  readonly batchSize?: number;
+  readonly push?: Pick<PushSchedulerOptions, "concurrency" | "retries" | "retryDelayMs">;
+  /** Give up on pushes after this long. @default 600000 */
+  readonly timeoutMs?: number;
+}
+
+/** What the final push did. */
+export interface FinalPushResult {
+  /** Store paths pushed by the final push. */
+  pushed: number;
+  /** Targets that came from `result*` out-links. */
+  outLinks: number;
+  /** Targets found by the reconcile. */
+  reconciled: number;
+  /** Targets given on the command line. */
+  given: number;
+  /** Whether a baseline was available to reconcile against. */
+  reconcileRan: boolean;
+  /** Invalid paths the reconcile skipped (failed builds' leftovers). */
+  invalid: StorePath[];
+  /** Paths skipped as `.drv` or `--exclude`d during the reconcile. */
+  derivations: number;
+  excluded: number;
+  /** Paths that could not be pushed, with the last error. */
+  failed: Map<StorePath, string>;
+  invocations: number;
+  retries: number;
+}
+
+/** Runs the final push; see the module documentation. */
+export async function finalPush(
+  parts: FinalPushParts,
+  options: FinalPushOptions,
+): Promise<FinalPushResult> {
+  const { ledger, logger, checker } = parts;
+  const result: FinalPushResult = {
+    pushed: 0,
+    outLinks: 0,
+    reconciled: 0,
+    given: 0,
+    reconcileRan: false,
+    invalid: [],
+    derivations: 0,
+    excluded: 0,
+    failed: new Map(),
+    invocations: 0,
+    retries: 0,
+  };
+  const targets = new Set<StorePath>();
+
+  for (const path of options.paths ?? []) {
+    const target = await resolveStorePath(options.storeDir, path);
+    if (target === null) {
+      throw new ConfigError(
+        `PATH ${path}`,
+        `is not a store path or a link into ${options.storeDir}`,
+        "pass store paths or out-links such as ./result",
+      );
+    }
+    if (!targets.has(target)) result.given++;
+    targets.add(target);
+  }
+
+  if (options.outLinkDir !== null) {
+    for (const target of await outLinkTargets(options.storeDir, options.outLinkDir)) {
+      if (ledger.has(target) || targets.has(target)) continue;
+      targets.add(target);
+      result.outLinks++;
+    }
+  }
+
+  const baseline = await ledger.baseline();
+  if (baseline === null) {
+    logger.info("no recorded session in the state directory: nothing to reconcile");
+  } else {
+    result.reconcileRan = true;
+    const candidates: StorePath[] = [];
+    for (const name of newNames(await listStoreNames(options.storeDir), baseline)) {
+      const path = storePath(options.storeDir, name);
+      const reason = options.filter.reason(path);
+      if (reason === "derivation") result.derivations++;
+      else if (reason === "excluded") result.excluded++;
+      else if (!ledger.has(path) && !targets.has(path)) candidates.push(path);
+    }
+    const { valid, invalid } = await checker.check(candidates);
+    result.invalid = invalid;
+    for (const path of valid) targets.add(path);
+    result.reconciled = valid.length;
+  }
+
+  // Paths given or linked must be valid too: pushing an invalid one fails the batch.
+  const { valid: toPush, invalid } = await checker.check([...targets]);
+  for (const path of invalid) {
+    if (!result.invalid.includes(path)) result.invalid.push(path);
+  }
+  if (toPush.length === 0) return result;
+  if (parts.backend === null) {
+    for (const path of toPush) result.failed.set(path, "no backend available to push with");
+    return result;
+  }
+
+  const now = Date.now();
+  for (const path of toPush) parts.timeline.detected(path, now, "final");
+  let recording = Promise.resolve();
+  const scheduler = new PushScheduler(parts.backend, {
+    ...options.push,
+    onPushed: (paths) => {
+      const at = Date.now();
+      for (const path of paths) {
+        parts.timeline.pushed(path, at, "final");
+        result.failed.delete(path);
+      }
+      result.pushed += paths.length;
+      recording = recording.then(() => ledger.record(paths));
+    },
+    onFailed: (path, error) => result.failed.set(path, error.message),
+    onRetry: (paths, attempt, error) =>
+      logger.warn(`final push of ${paths.length} path(s) failed (${error.message}); retry ${attempt}`),
+  });
+  const size = options.batchSize ?? 100;
+  for (let i = 0; i < toPush.length; i += size) scheduler.submit(toPush.slice(i, i + size));
+  await scheduler.drain(AbortSignal.timeout(options.timeoutMs ?? 600_000));
+  await recording;
+  result.invocations = scheduler.stats.invocations;
+  result.retries = scheduler.stats.retries;
+  return result;
+}
+
+/** Store paths that `result*` symlinks in `dir` point to (their top-level paths). */
+export async function outLinkTargets(storeDir: string, dir: string): Promise<StorePath[]> {
+  const targets: StorePath[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isSymlink || !entry.name.startsWith("result")) continue;
+      const target = await resolveStorePath(storeDir, `${dir}/${entry.name}`);
+      if (target !== null) targets.push(target);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return targets.sort();
+}
+
+/** The top-level store path a path or link leads to, or null. */
+async function resolveStorePath(storeDir: string, path: string): Promise<StorePath | null> {
+  const direct = toTopLevelStorePath(storeDir, path);
+  if (direct !== null) return direct;
+  try {
+    return toTopLevelStorePath(storeDir, await Deno.realPath(path));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The few domain errors of attic-ci. The exit code is decided in one place
+ * (`cli/run.ts`) from these types, never deep inside the code.
+ *
+ * @module
+ */
+
+/**
+ * Bad usage or configuration: names the option (flag or variable), what is
+ * wrong and how to fix it. Always exits with code 2.
+ *
+ * @example
+ * ```ts
+ * throw new ConfigError("--to", "is required with --backend nix-copy", "pass --to file:///path/to/cache");
+ * ```
+ */
+export class ConfigError extends Error {
+  /** The flag or variable at fault, e.g. `--batch-idle` or `ATTIC_CI_BACKEND`. */
+  readonly option: string;
+
+  /** @param option the input at fault; @param problem what is wrong; @param fix how to fix it */
+  constructor(option: string, problem: string, fix?: string) {
+    super(`${option}: ${problem}${fix ? ` (${fix})` : ""}`);
+    this.name = "ConfigError";
+    this.option = option;
+  }
+}
+
+/** A child process (nix, attic) that exited unsuccessfully or could not start. */
+export class CommandError extends Error {
+  /** Exit code, or null when the process was killed by a signal or never started. */
+  readonly code: number | null;
+  /** The tail of the process's stderr, for the log. */
+  readonly stderr: string;
+
+  /** @param message what was being done; @param code exit code; @param stderr its stderr */
+  constructor(message: string, code: number | null, stderr: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CommandError";
+    this.code = code;
+    this.stderr = stderr;
+  }
+}
+
+/** The last non-empty lines of a command's stderr, for one-line log messages. */
+export function stderrTail(stderr: string, lines = 3): string {
+  return stderr.split("\n").map((l) => l.trim()).filter((l) => l.length > 0).slice(-lines)
+    .join(" | ");
+}

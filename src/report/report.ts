@@ -1,0 +1,85 @@
+/**
+ * Report: the honest account at the end. The first line is always
+ * `watch-store pushed N store paths incrementally` (users grep for it); the
+ * details follow. The JSON report is the machine-readable twin. Neither ever
+ * contains a secret.
+ *
+ * @module
+ */
+
+import type { PathRecord } from "../engine/path_timeline.ts";
+import type { StorePath } from "../store/store_path.ts";
+
+/** The JSON report's schema identifier. */
+export const REPORT_SCHEMA = "attic-ci/report@1";
+
+/** Everything a run reports. */
+export interface Report {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly command: string;
+  readonly backend: string;
+  /** Where the paths went (no secret). */
+  readonly target: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** `exec`: the command's status; otherwise the helper's own exit code. */
+  readonly exitCode: number | null;
+  /** How the attic client was obtained, when the attic backend is used. */
+  readonly bootstrap: { mode: string; reason: string; seconds: number } | null;
+  /** Paths pushed while streaming. */
+  readonly incremental: number;
+  /** Paths pushed by the final push. */
+  readonly finalPush: number;
+  /** `incremental + finalPush`. */
+  readonly pushed: number;
+  readonly finalPushDetail: { outLinks: number; reconciled: number; given: number };
+  /** Valid paths recorded while no attic client was available. */
+  readonly deferred: number;
+  readonly skipped: { invalid: number; derivations: number; excluded: number };
+  /** Store paths that could not be pushed. */
+  readonly failed: StorePath[];
+  /** Last error per failed path. */
+  readonly failures: Record<StorePath, string>;
+  readonly retries: number;
+  readonly pushInvocations: number;
+  readonly rescans: number;
+  readonly drainSeconds: number;
+  readonly resources: { peakRssBytes: number | null; cpuSeconds: number };
+  readonly paths: PathRecord[];
+}
+
+/** The report as lines for the log; the first is the grep-able summary. */
+export function formatReport(report: Report): { summary: string; details: string[] } {
+  const fp = report.finalPushDetail;
+  const details = [
+    `final push: ${report.finalPush} store paths (${fp.outLinks} from result* out-links, ` +
+    `${fp.reconciled} found by reconcile, ${fp.given} given)`,
+    `skipped: ${report.skipped.invalid} invalid, ${report.skipped.derivations} .drv, ` +
+    `${report.skipped.excluded} excluded`,
+    `failed: ${report.failed.length}`,
+    `retries: ${report.retries}; push calls: ${report.pushInvocations}; ` +
+    `rescans: ${report.rescans}; draining took ${report.drainSeconds.toFixed(1)} s`,
+  ];
+  if (report.deferred > 0) {
+    details.splice(1, 0, `deferred: ${report.deferred} paths recorded while no attic client was available`);
+  }
+  for (const path of report.failed.slice(0, 20)) {
+    details.push(`  not pushed: ${path}: ${report.failures[path] ?? "unknown error"}`);
+  }
+  if (report.failed.length > 20) details.push(`  … and ${report.failed.length - 20} more`);
+  return {
+    summary: `watch-store pushed ${report.incremental} store paths incrementally`,
+    details,
+  };
+}
+
+/** This process's peak resident memory (Linux `VmHWM`), or null where unknown. */
+export function peakRssBytes(): number | null {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The private state directory: what a session records so that a later process
+ * (the final push, `stop`, a new helper after a crash) knows what is missing.
+ * Mode 0700, files 0600: it may hold the token file.
+ *
+ * @module
+ */
+
+import { ConfigError } from "../errors.ts";
+
+/** Where each piece of state lives inside the state directory. */
+export interface StateFiles {
+  readonly dir: string;
+  /** Store entry names present when the session started, one per line. */
+  readonly baseline: string;
+  /** Store paths pushed so far, one per line, appended as it happens. */
+  readonly ledger: string;
+  /** The session's metadata: start time, pid and its options (no secret). */
+  readonly session: string;
+  /** The detached watcher's process id. */
+  readonly pidfile: string;
+  /** The detached watcher's log. */
+  readonly watcherLog: string;
+  /** The watcher's live status, rewritten as it works. */
+  readonly status: string;
+  /** The watcher's report after its drain. */
+  readonly watcherReport: string;
+  /** The attic token, copied from its variable (0600). */
+  readonly token: string;
+  /** `XDG_CONFIG_HOME` for attic children; the config is `attic/config.toml` below it. */
+  readonly atticConfigHome: string;
+  /** Out-link of the bootstrapped attic client. */
+  readonly atticClientLink: string;
+}
+
+/** The file layout of a state directory. */
+export function stateFiles(dir: string): StateFiles {
+  return {
+    dir,
+    baseline: `${dir}/baseline.txt`,
+    ledger: `${dir}/pushed.txt`,
+    session: `${dir}/session.json`,
+    pidfile: `${dir}/watcher.pid`,
+    watcherLog: `${dir}/watcher.log`,
+    status: `${dir}/status.json`,
+    watcherReport: `${dir}/watcher-report.json`,
+    token: `${dir}/token`,
+    atticConfigHome: `${dir}/attic-config`,
+    atticClientLink: `${dir}/attic-client`,
+  };
+}
+
+/**
+ * The default state directory: per job in GitLab (so concurrent jobs on one
+ * shell runner do not share it), per user elsewhere. It sits in the temporary
+ * directory because that survives from `script` into `after_script` on every
+ * executor and is never part of artifacts or caches.
+ */
+export function defaultStateDir(env: Readonly<Record<string, string | undefined>>): string {
+  const tmp = (env.TMPDIR ?? "/tmp").replace(/\/+$/, "") || "/tmp";
+  const uid = Deno.uid() ?? "user";
+  return env.CI_JOB_ID ? `${tmp}/attic-ci-${uid}-job-${env.CI_JOB_ID}` : `${tmp}/attic-ci-${uid}`;
+}
+
+/**
+ * Creates the state directory if needed and makes sure it is private (0700,
+ * ours). Throws {@linkcode ConfigError} naming `--state-dir` when it cannot be.
+ */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    const info = await Deno.stat(dir);
+    if (!info.isDirectory) throw new Error("it is not a directory");
+    const uid = Deno.uid();
+    if (uid !== null && info.uid !== null && info.uid !== uid) {
+      throw new Error(`it belongs to uid ${info.uid}, not to us (uid ${uid})`);
+    }
+    if (info.mode !== null && (info.mode & 0o077) !== 0) await Deno.chmod(dir, 0o700);
+  } catch (error) {
+    throw new ConfigError(
+      "--state-dir",
+      `cannot use ${dir} as a private state directory: ${
+        error instanceof Error ? error.message : error
+      }`,
+      "point --state-dir (ATTIC_CI_STATE_DIR) at a directory you own",
+    );
+  }
+}
+
+/** Writes a file that only we may read (0600), replacing it atomically. */
+export async function writePrivateFile(path: string, data: string): Promise<void> {
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+  await Deno.writeTextFile(tmp, data, { mode: 0o600 });
+  await Deno.chmod(tmp, 0o600);
+  await Deno.rename(tmp, path);
+}
+
+/** Reads a text file, or null when it does not exist. */
+export async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
