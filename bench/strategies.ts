@@ -47,6 +47,8 @@ export interface RunContext {
   readonly helper: HelperCommand;
   /** Path of `nix-build`. */
   readonly nixBuild: string;
+  /** Path of `nix-store`. */
+  readonly nixStore: string;
   /** Environment shared by every strategy (on top of the target's). */
   readonly env: Readonly<Record<string, string>>;
   /** Kill a run that takes longer than this. */
@@ -104,7 +106,8 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
     name: "post-build-hook",
     pushes: true,
     description: "`nix-build --option post-build-hook HOOK`; the hook (as in the Nix manual) " +
-      "pushes `$OUT_PATHS` synchronously after every derivation.",
+      "pushes `$OUT_PATHS` synchronously after every derivation (on Nix 2.8.0, whose " +
+      "`OUT_PATHS` is empty, NixOS/nix#6446, it asks `nix-store --query --outputs $DRV_PATH`).",
     run: async (context) => {
       const hook = `${context.runDir}/post-build-hook.sh`;
       await Deno.writeTextFile(
@@ -114,6 +117,10 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
           "set -eu",
           "set -f # disable globbing",
           "export IFS=' '",
+          "# Nix 2.8.0 leaves OUT_PATHS empty (NixOS/nix#6446): ask for DRV_PATH's outputs then.",
+          'if [ -z "${OUT_PATHS:-}" ]; then',
+          `  OUT_PATHS=$(${context.nixStore} --query --outputs "$DRV_PATH" | /usr/bin/tr '\\n' ' ')`,
+          "fi",
           `exec ${context.target.pushShell} $OUT_PATHS`,
           "",
         ].join("\n"),

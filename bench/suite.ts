@@ -171,6 +171,7 @@ async function runOnce(
     target,
     helper: settings.helper,
     nixBuild: settings.nixBuild,
+    nixStore: settings.nixStore,
     env: settings.env,
     timeoutMs: settings.runTimeoutSeconds * 1000,
   });

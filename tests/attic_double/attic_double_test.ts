@@ -150,12 +150,16 @@ interface Built {
   dep: string;
   /** A file that references `dep`. */
   top: string;
-  /** A directory `sub/file` that references `dep`. */
-  tree: string;
 }
 
-/** Builds fresh derivations (never seen before thanks to the tag). */
-async function build(): Promise<Built> {
+/**
+ * Builds fresh derivations (never seen before thanks to the tag). With
+ * `withTree`, also a directory `sub/file` that references `dep` (a live
+ * referrer, so `dep` cannot be deleted in that test).
+ */
+async function build(): Promise<Built>;
+async function build(withTree: true): Promise<Built & { tree: string }>;
+async function build(withTree = false): Promise<Built & { tree?: string }> {
   const tag = randomTag();
   const expr = `
     let mk = name: script: derivation {
@@ -167,11 +171,11 @@ async function build(): Promise<Built> {
     dep = mk "dep" "echo dep-${tag} > $out";
     top = mk "top" "echo \${dep} > $out";
     tree = mk "tree" "/bin/mkdir -p $out/sub && echo \${dep} > $out/sub/file";
-    in [ dep top tree ]`;
+    in [ dep top ] ++ (if ${withTree} then [ tree ] else [ ])`;
   const out = await nix("nix-build", ["--no-out-link", "-E", expr]);
   const [dep, top, tree] = out.trim().split("\n");
-  assert(dep && top && tree, `unexpected nix-build output: ${out}`);
-  return { tag, dep, top, tree };
+  assert(dep && top && (tree || !withTree), `unexpected nix-build output: ${out}`);
+  return tree ? { tag, dep, top, tree } : { tag, dep, top };
 }
 
 function hashOf(storePath: string): string {
@@ -348,11 +352,16 @@ Deno.test("--stdin reads paths line by line and prints no summary line, like the
     const empty = await attic(world.env, ["push", "--stdin", "demo"], "");
     assertEquals(empty.code, 0, empty.stderr);
     assertEquals(empty.stderr, "");
+
+    // The real client accepts positional paths with --stdin and ignores them.
+    const mixed = await attic(world.env, ["push", "--stdin", "demo", "/nix/store/x"], `${dep}\n`);
+    assertEquals(mixed.code, 0, mixed.stderr);
+    assertEquals((await lastRecord(world)).paths, [dep]);
   }));
 
 Deno.test("paths inside the store are cut to the store path and others are canonicalised", () =>
   withWorld(async (world) => {
-    const { dep, tree } = await build();
+    const { dep, tree } = await build(true);
     const link = `${world.dir}/result`;
     await Deno.symlink(dep, link);
     const result = await attic(world.env, [

@@ -282,9 +282,9 @@ export async function main(argv: string[], env: Env): Promise<number> {
   return exitCode;
 }
 
-/** On SIGTERM/SIGINT: stop children, log the invocation, then die of the same signal. */
 type HandledSignal = "SIGTERM" | "SIGINT";
 
+/** On SIGTERM/SIGINT: stop children, log the invocation, then die of the same signal. */
 function signalHandler(run: Run): Record<HandledSignal, () => void> {
   const handle = (signal: HandledSignal) => () => {
     run.abort.abort();

@@ -1,0 +1,95 @@
+/**
+ * The final push's reconcile finds what the watcher never saw.
+ */
+
+import { run } from "../../src/cli/run.ts";
+import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
+import { readReport } from "../helpers/cli.ts";
+import { DeafWatcher, RescanningWatcher, testContext } from "../helpers/context.ts";
+import { graphBuild, hasNarinfo, newTag, storePathsOf, tempDir } from "../helpers/nix.ts";
+
+function execArgs(dir: string, tag: string): string[] {
+  return [
+    "exec",
+    "--backend",
+    "nix-copy",
+    "--to",
+    `file://${dir}/cache`,
+    "--state-dir",
+    `${dir}/state`,
+    "--report",
+    `${dir}/report.json`,
+    "--",
+    ...graphBuild(tag, { depth: 3 }),
+  ];
+}
+
+Deno.test("reconcile pushes every path a deaf watcher never saw, and result* out-links", async () => {
+  const dir = await tempDir();
+  const tag = newTag();
+  const t = testContext({ cwd: dir, openWatcher: () => new DeafWatcher() });
+  assertEquals(await run(execArgs(dir, tag), t.ctx), 0, t.log());
+
+  const { valid } = await storePathsOf(tag);
+  assertEquals(valid.length, 19);
+  for (const path of valid) assert(await hasNarinfo(`${dir}/cache`, path), `${path} missing`);
+  const report = await readReport(`${dir}/report.json`);
+  assertEquals(report.incremental, 0);
+  const ours = report.paths.filter((p) => p.path.includes(`-${tag}-`));
+  assertEquals(ours.map((p) => p.path).sort(), valid);
+  assert(ours.every((p) => p.phase === "final" && p.pushedAt !== null));
+  assert(report.finalPushDetail.outLinks === 1, "./result was pushed as an out-link");
+  assert(report.finalPushDetail.reconciled >= 18, "the rest was found by the reconcile");
+  assertIncludes(t.log(), "watch-store pushed 0 store paths incrementally");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("an injected rescan (queue overflow) finds finished paths while the build runs", async () => {
+  const dir = await tempDir();
+  const tag = newTag();
+  const t = testContext({ cwd: dir, openWatcher: () => new RescanningWatcher(300) });
+  assertEquals(await run(execArgs(dir, tag), t.ctx), 0, t.log());
+
+  const { valid } = await storePathsOf(tag);
+  for (const path of valid) assert(await hasNarinfo(`${dir}/cache`, path), `${path} missing`);
+  const report = await readReport(`${dir}/report.json`);
+  const incremental = report.paths.filter((p) =>
+    p.path.includes(`-${tag}-`) && p.phase === "incremental" && p.pushedAt !== null
+  );
+  assert(incremental.length > 0, "rescans found paths during the build");
+  assert((report.rescans as number) > 0);
+  assertIncludes(t.log(), "injected rescan; rescanning the store for missed paths");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("push with no recorded session pushes the given paths and says there is nothing to reconcile", async () => {
+  const dir = await tempDir();
+  const tag = newTag();
+  const t0 = testContext({ cwd: dir });
+  // Build first (outside any session), then push one output by path and ./result as out-link.
+  const build = await new Deno.Command("nix-build", {
+    args: graphBuild(tag, { depth: 2 }).slice(1),
+    cwd: dir,
+    env: { NIX_CONFIG: "substituters =\n" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(build.code, 0);
+  const { valid } = await storePathsOf(tag);
+  const one = valid.find((p) => p.endsWith("-l0n0"))!;
+  const code = await run([
+    "push",
+    "--backend",
+    "nix-copy",
+    "--to",
+    `file://${dir}/cache`,
+    "--state-dir",
+    `${dir}/state`,
+    one,
+  ], t0.ctx);
+  assertEquals(code, 0, t0.log());
+  assertIncludes(t0.log(), "nothing to reconcile");
+  // The out-link's closure is the whole graph: every output is in the cache.
+  for (const path of valid) assert(await hasNarinfo(`${dir}/cache`, path), `${path} missing`);
+  await Deno.remove(dir, { recursive: true });
+});

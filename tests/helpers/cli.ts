@@ -1,0 +1,51 @@
+/**
+ * Runs the real CLI as a separate process, like a user or a CI job would.
+ *
+ * @module
+ */
+
+import { NIX_TEST_ENV, ROOT } from "./nix.ts";
+
+/** The CLI's entry point. */
+export const MAIN = `${ROOT}/src/main.ts`;
+
+/** What a CLI run left behind. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `attic-ci ARGS…` to completion. */
+export async function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; clearEnv?: boolean } = {},
+): Promise<CliResult> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--quiet", MAIN, ...args],
+    env: { ...NIX_TEST_ENV, ...options.env },
+    ...(options.clearEnv ? { clearEnv: true } : {}),
+    cwd: options.cwd ?? ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const d = new TextDecoder();
+  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+}
+
+/** The report written with `--report FILE`. */
+export async function readReport(file: string): Promise<Record<string, unknown> & {
+  incremental: number;
+  finalPush: number;
+  pushed: number;
+  failed: string[];
+  retries: number;
+  pushInvocations: number;
+  exitCode: number | null;
+  skipped: { invalid: number; derivations: number; excluded: number };
+  finalPushDetail: { outLinks: number; reconciled: number; given: number };
+  paths: { path: string; pushedAt: number | null; phase: string }[];
+}> {
+  return JSON.parse(await Deno.readTextFile(file));
+}
