@@ -6,7 +6,7 @@ import { run } from "../../src/cli/run.ts";
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { readReport } from "../helpers/cli.ts";
 import { DeafWatcher, RescanningWatcher, testContext } from "../helpers/context.ts";
-import { graphBuild, hasNarinfo, newTag, storePathsOf, tempDir } from "../helpers/nix.ts";
+import { graphBuild, hasNarinfo, newTag, sh, storePathsOf, tempDir } from "../helpers/nix.ts";
 
 function execArgs(dir: string, tag: string): string[] {
   return [
@@ -67,14 +67,8 @@ Deno.test("push with no recorded session pushes the given paths and says there i
   const tag = newTag();
   const t0 = testContext({ cwd: dir });
   // Build first (outside any session), then push one output by path and ./result as out-link.
-  const build = await new Deno.Command("nix-build", {
-    args: graphBuild(tag, { depth: 2 }).slice(1),
-    cwd: dir,
-    env: { NIX_CONFIG: "substituters =\n" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assertEquals(build.code, 0);
+  const build = await sh("nix-build", graphBuild(tag, { depth: 2 }).slice(1), { cwd: dir });
+  assertEquals(build.code, 0, build.stderr);
   const { valid } = await storePathsOf(tag);
   const one = valid.find((p) => p.endsWith("-l0n0"))!;
   const code = await run([

@@ -13,9 +13,12 @@ export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, ""
 
 /**
  * Nix settings for every child: no network substituter (this machine has no
- * internet; cache.nixos.org lookups would add seconds per call).
+ * internet; cache.nixos.org lookups would add seconds per call), and the new
+ * CLI enabled even where nix.conf does not enable it.
  */
-export const NIX_TEST_ENV: Record<string, string> = { NIX_CONFIG: "substituters =\n" };
+export const NIX_TEST_ENV: Record<string, string> = {
+  NIX_CONFIG: "substituters =\nexperimental-features = nix-command flakes\n",
+};
 
 /** A tag that makes every derivation of a test new, so Nix really builds. */
 export function newTag(prefix = "t"): string {
