@@ -80,7 +80,8 @@ async function streamedBuild(tag: string, options: { failAt?: string; nixConfig:
       if (line.startsWith("building '")) step.built++;
       else if (line.startsWith("copying path")) step.substituted++;
       if (
-        line.startsWith("attic-ci:") || line.startsWith("watch-store") || line.includes("fails on purpose")
+        line.startsWith("attic-ci:") || line.startsWith("watch-store") ||
+        line.includes("fails on purpose")
       ) console.log(`  ${line}`);
     }
   }
@@ -114,7 +115,9 @@ async function forgetLocally(tag: string): Promise<number> {
 async function main(): Promise<number> {
   await Deno.mkdir(WORK, { recursive: true });
   const tag = `d${crypto.randomUUID().slice(0, 6)}`;
-  console.log("attic-ci demo: a graph of 37 small derivations, a local binary cache in .demo/cache");
+  console.log(
+    "attic-ci demo: a graph of 37 small derivations, a local binary cache in .demo/cache",
+  );
 
   heading("1. Stream a build to the cache while it runs");
   const first = await streamedBuild(`${tag}a`, { nixConfig: OFFLINE });

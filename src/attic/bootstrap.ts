@@ -77,7 +77,8 @@ export async function bootstrapAtticClient(
   } else if (result.timedOut) {
     why = `nix build ${options.installable} --max-jobs 0 took longer than ${timeoutMs / 1000} s`;
   } else if (/unable to start any build/.test(result.stderr)) {
-    why = `${options.installable} is in no cache and would need building, which --max-jobs 0 forbids`;
+    why =
+      `${options.installable} is in no cache and would need building, which --max-jobs 0 forbids`;
   } else {
     why = `nix build ${options.installable} --max-jobs 0 failed: ${stderrTail(result.stderr, 2)}`;
   }

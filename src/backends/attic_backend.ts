@@ -11,7 +11,7 @@ import { ATTIC_SERVER_NAME } from "../attic/attic_config.ts";
 import { stderrTail } from "../errors.ts";
 import type { CommandRunner } from "../process/command_runner.ts";
 import type { StorePath } from "../store/store_path.ts";
-import { PushError, type PushBackend } from "./push_backend.ts";
+import { type PushBackend, PushError } from "./push_backend.ts";
 
 /** Options of {@linkcode AtticBackend}. */
 export interface AtticBackendOptions {
@@ -63,7 +63,9 @@ export class AtticBackend implements PushBackend {
       throw new PushError(`attic push was stopped after a timeout or abort`);
     }
     const detail = stderrTail(result.stderr);
-    const what = result.code === 101 ? "attic crashed (exit 101)" : `attic push exited with ${result.code}`;
+    const what = result.code === 101
+      ? "attic crashed (exit 101)"
+      : `attic push exited with ${result.code}`;
     throw new PushError(`${what}: ${detail}`, result.code !== 2);
   }
 }

@@ -9,7 +9,7 @@
 import { stderrTail } from "../errors.ts";
 import type { CommandRunner } from "../process/command_runner.ts";
 import type { StorePath } from "../store/store_path.ts";
-import { PushError, type PushBackend } from "./push_backend.ts";
+import { type PushBackend, PushError } from "./push_backend.ts";
 
 /** Options of {@linkcode NixCopyBackend}. */
 export interface NixCopyBackendOptions {

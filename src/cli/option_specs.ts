@@ -107,7 +107,12 @@ export const PUSH_OPTIONS: readonly OptionSpec[] = [
     type: "boolean",
     help: "exit 1 when anything could not be pushed (default: caching never fails a build)",
   },
-  { flag: "report", type: "string", metavar: "FILE", help: "also write the report as JSON to FILE" },
+  {
+    flag: "report",
+    type: "string",
+    metavar: "FILE",
+    help: "also write the report as JSON to FILE",
+  },
   {
     flag: "batch-idle",
     type: "string",

@@ -82,7 +82,11 @@ export function parseCommandArgs(
   return { values, positionals: parsed.positionals };
 }
 
-function fromVariable(spec: OptionSpec, variable: string, text: string): string | boolean | string[] {
+function fromVariable(
+  spec: OptionSpec,
+  variable: string,
+  text: string,
+): string | boolean | string[] {
   if (spec.type === "boolean") {
     const lower = text.trim().toLowerCase();
     if (TRUE.has(lower)) return true;

@@ -16,7 +16,8 @@ import { ConfigError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 
 /** The top-level help. */
-export const MAIN_HELP = `attic-ci ${VERSION}: push every store path Nix finishes to your binary cache, while the build runs.
+export const MAIN_HELP =
+  `attic-ci ${VERSION}: push every store path Nix finishes to your binary cache, while the build runs.
 
 Usage: attic-ci COMMAND [OPTIONS]
 

@@ -11,12 +11,7 @@
 
 import { commandHelp } from "../cli/help.ts";
 import { secondsOption } from "../cli/engine_config.ts";
-import {
-  ENGINE_OPTIONS,
-  GLOBAL_OPTIONS,
-  LOCATION_OPTIONS,
-  STOP_OPTIONS,
-} from "../cli/option_specs.ts";
+import { ENGINE_OPTIONS, GLOBAL_OPTIONS, STOP_OPTIONS } from "../cli/option_specs.ts";
 import { PathTimeline } from "../engine/path_timeline.ts";
 import { ConfigError } from "../errors.ts";
 import { Ledger } from "../state/ledger.ts";

@@ -7,7 +7,7 @@
  */
 
 import { type EngineConfig, engineConfig } from "../cli/engine_config.ts";
-import { type ParsedArgs, parseCommandArgs } from "../cli/parse_args.ts";
+import { parseCommandArgs, type ParsedArgs } from "../cli/parse_args.ts";
 import type { OptionSpec } from "../cli/option_specs.ts";
 import { defaultStateDir, readOptional, stateFiles } from "../state/state_dir.ts";
 
@@ -27,7 +27,9 @@ export async function parseEngineCommand(
   if (options.useSavedSession && !args.values.has("help")) {
     const dir = String(args.values.get("state-dir")?.value ?? defaultStateDir(env));
     const text = await readOptional(stateFiles(dir).session).catch(() => null);
-    const saved = text ? (JSON.parse(text) as { options?: Record<string, string> }).options : undefined;
+    const saved = text
+      ? (JSON.parse(text) as { options?: Record<string, string> }).options
+      : undefined;
     if (saved) {
       args = parseCommandArgs(argv, specs, env, {
         saved,

@@ -23,7 +23,7 @@ import { type StateFiles, writePrivateFile } from "../state/state_dir.ts";
 import { PathFilter } from "../store/path_filter.ts";
 import { listStoreNames } from "../store/store_listing.ts";
 import { NixValidityChecker } from "../store/validity_checker.ts";
-import { peakRssBytes, type Report, REPORT_SCHEMA, formatReport } from "../report/report.ts";
+import { formatReport, peakRssBytes, type Report, REPORT_SCHEMA } from "../report/report.ts";
 import type { CommandContext } from "./context.ts";
 import type { SessionSummary } from "./session_summary.ts";
 

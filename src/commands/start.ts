@@ -78,7 +78,9 @@ export async function startCommand(argv: readonly string[], ctx: CommandContext)
   }
   const log = (await readOptional(files.watcherLog) ?? "").trim().split("\n").slice(-5);
   ctx.logger.warn(
-    `the watcher did not start${exited ? " (it exited)" : ""}; its log says:\n  ${log.join("\n  ")}`,
+    `the watcher did not start${exited ? " (it exited)" : ""}; its log says:\n  ${
+      log.join("\n  ")
+    }`,
   );
   ctx.logger.warn("nothing will be streamed; attic-ci push at the end still pushes the build");
   return config.strict ? 1 : 0;

@@ -13,7 +13,12 @@ import { ENGINE_OPTIONS, GLOBAL_OPTIONS } from "../cli/option_specs.ts";
 import { ConfigError } from "../errors.ts";
 import { PathTimeline } from "../engine/path_timeline.ts";
 import { TextLogger } from "../log/logger.ts";
-import { ensurePrivateDir, type StateFiles, stateFiles, writePrivateFile } from "../state/state_dir.ts";
+import {
+  ensurePrivateDir,
+  type StateFiles,
+  stateFiles,
+  writePrivateFile,
+} from "../state/state_dir.ts";
 import type { CommandContext } from "./context.ts";
 import { ENGINE_HELP_GROUPS } from "./exec.ts";
 import { parseEngineCommand } from "./options.ts";

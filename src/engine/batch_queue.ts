@@ -46,7 +46,9 @@ export class BatchQueue<T> {
     this.#maxWaitMs = options.maxWaitMs ?? 5_000;
     this.#maxSize = options.maxSize ?? 100;
     this.#clock = options.clock ?? systemClock;
-    if (!(this.#maxSize >= 1)) throw new RangeError(`maxSize must be at least 1: got ${this.#maxSize}`);
+    if (!(this.#maxSize >= 1)) {
+      throw new RangeError(`maxSize must be at least 1: got ${this.#maxSize}`);
+    }
   }
 
   /** How many items wait for the next flush. */

@@ -14,7 +14,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Ledger } from "../state/ledger.ts";
 import type { PathFilter } from "../store/path_filter.ts";
 import { listStoreNames, newNames } from "../store/store_listing.ts";
-import { storePath, type StorePath, toTopLevelStorePath } from "../store/store_path.ts";
+import { type StorePath, storePath, toTopLevelStorePath } from "../store/store_path.ts";
 import type { ValidityChecker } from "../store/validity_checker.ts";
 import type { PathTimeline } from "./path_timeline.ts";
 import { PushScheduler, type PushSchedulerOptions } from "./push_scheduler.ts";
@@ -155,7 +155,9 @@ export async function finalPush(
     },
     onFailed: (path, error) => result.failed.set(path, error.message),
     onRetry: (paths, attempt, error) =>
-      logger.warn(`final push of ${paths.length} path(s) failed (${error.message}); retry ${attempt}`),
+      logger.warn(
+        `final push of ${paths.length} path(s) failed (${error.message}); retry ${attempt}`,
+      ),
   });
   const size = options.batchSize ?? 100;
   for (let i = 0; i < toPush.length; i += size) scheduler.submit(toPush.slice(i, i + size));

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { PushError, type PushBackend } from "../backends/push_backend.ts";
+import { type PushBackend, PushError } from "../backends/push_backend.ts";
 import type { StorePath } from "../store/store_path.ts";
 import { type Clock, delay, systemClock } from "./clock.ts";
 

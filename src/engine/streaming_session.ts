@@ -11,7 +11,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Ledger } from "../state/ledger.ts";
 import type { PathFilter } from "../store/path_filter.ts";
 import { listStoreNames, newNames } from "../store/store_listing.ts";
-import { storePath, type StorePath } from "../store/store_path.ts";
+import { type StorePath, storePath } from "../store/store_path.ts";
 import type { ValidityChecker } from "../store/validity_checker.ts";
 import { BatchQueue, type BatchQueueOptions } from "./batch_queue.ts";
 import { type Clock, delay, systemClock } from "./clock.ts";
@@ -184,7 +184,9 @@ export class StreamingSession {
       await this.#scheduler?.drain(deadline.signal);
       if (deadline.signal.aborted) {
         this.#parts.logger.warn(
-          `drain stopped after ${timeoutMs / 1000} s; what was not pushed is left to the final push`,
+          `drain stopped after ${
+            timeoutMs / 1000
+          } s; what was not pushed is left to the final push`,
         );
       }
     } finally {

@@ -76,7 +76,9 @@ export function stderrLogger(env: Readonly<Record<string, string | undefined>>):
   const encoder = new TextEncoder();
   const write = (text: string) => {
     const bytes = encoder.encode(text);
-    for (let offset = 0; offset < bytes.length;) offset += Deno.stderr.writeSync(bytes.subarray(offset));
+    for (let offset = 0; offset < bytes.length;) {
+      offset += Deno.stderr.writeSync(bytes.subarray(offset));
+    }
   };
   return new TextLogger(write, {
     gitlabSections: env.GITLAB_CI === "true",

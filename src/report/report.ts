@@ -61,7 +61,11 @@ export function formatReport(report: Report): { summary: string; details: string
     `rescans: ${report.rescans}; draining took ${report.drainSeconds.toFixed(1)} s`,
   ];
   if (report.deferred > 0) {
-    details.splice(1, 0, `deferred: ${report.deferred} paths recorded while no attic client was available`);
+    details.splice(
+      1,
+      0,
+      `deferred: ${report.deferred} paths recorded while no attic client was available`,
+    );
   }
   for (const path of report.failed.slice(0, 20)) {
     details.push(`  not pushed: ${path}: ${report.failures[path] ?? "unknown error"}`);

@@ -39,7 +39,17 @@ Deno.test("nix-copy without --to exits 2 saying how to fix it", async () => {
 
 Deno.test("a non-number where a number belongs exits 2 naming the flag", async () => {
   await expectUsageError(
-    ["exec", "--backend", "nix-copy", "--to", "file:///tmp/x", "--batch-idle", "soon", "--", "true"],
+    [
+      "exec",
+      "--backend",
+      "nix-copy",
+      "--to",
+      "file:///tmp/x",
+      "--batch-idle",
+      "soon",
+      "--",
+      "true",
+    ],
     ["--batch-idle", "seconds", '"soon"'],
   );
   await expectUsageError(
@@ -77,13 +87,26 @@ Deno.test("a flag beats its variable", async () => {
 });
 
 Deno.test("unknown options, unknown commands and a missing build command exit 2", async () => {
-  await expectUsageError(["exec", "--frobnicate", "--", "true"], ["--frobnicate", "unknown option"]);
+  await expectUsageError(["exec", "--frobnicate", "--", "true"], [
+    "--frobnicate",
+    "unknown option",
+  ]);
   await expectUsageError(["deploy"], ["deploy", "unknown command"]);
   await expectUsageError(["exec", "--backend", "nix-copy", "--to", "file:///tmp/x"], [
     "COMMAND",
     "after --",
   ]);
-  await expectUsageError(["exec", "--exclude", "(", "--backend", "nix-copy", "--to", "/x", "--", "true"], [
+  await expectUsageError([
+    "exec",
+    "--exclude",
+    "(",
+    "--backend",
+    "nix-copy",
+    "--to",
+    "/x",
+    "--",
+    "true",
+  ], [
     "--exclude",
     "regular expression",
   ]);
@@ -95,10 +118,13 @@ Deno.test("the attic backend needs a cache and a server", async () => {
     "required",
   ]);
   await expectUsageError(["exec", "--cache", "main", "--", "true"], ["--server", "required"]);
-  await expectUsageError(["exec", "--cache", "main", "--server", "attic.example.com", "--", "true"], [
-    "--server",
-    "http",
-  ]);
+  await expectUsageError(
+    ["exec", "--cache", "main", "--server", "attic.example.com", "--", "true"],
+    [
+      "--server",
+      "http",
+    ],
+  );
 });
 
 Deno.test("--help and --version print to stdout and exit 0", async () => {

@@ -4,7 +4,7 @@
  */
 
 import { NixCopyBackend } from "../../src/backends/nix_copy_backend.ts";
-import { PushError, type PushBackend } from "../../src/backends/push_backend.ts";
+import { type PushBackend, PushError } from "../../src/backends/push_backend.ts";
 import { PushScheduler } from "../../src/engine/push_scheduler.ts";
 import { DenoCommandRunner } from "../../src/process/command_runner.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";

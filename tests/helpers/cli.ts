@@ -35,17 +35,19 @@ export async function runCli(
 }
 
 /** The report written with `--report FILE`. */
-export async function readReport(file: string): Promise<Record<string, unknown> & {
-  incremental: number;
-  finalPush: number;
-  pushed: number;
-  failed: string[];
-  retries: number;
-  pushInvocations: number;
-  exitCode: number | null;
-  skipped: { invalid: number; derivations: number; excluded: number };
-  finalPushDetail: { outLinks: number; reconciled: number; given: number };
-  paths: { path: string; pushedAt: number | null; phase: string }[];
-}> {
+export async function readReport(file: string): Promise<
+  Record<string, unknown> & {
+    incremental: number;
+    finalPush: number;
+    pushed: number;
+    failed: string[];
+    retries: number;
+    pushInvocations: number;
+    exitCode: number | null;
+    skipped: { invalid: number; derivations: number; excluded: number };
+    finalPushDetail: { outLinks: number; reconciled: number; given: number };
+    paths: { path: string; pushedAt: number | null; phase: string }[];
+  }
+> {
   return JSON.parse(await Deno.readTextFile(file));
 }

@@ -6,7 +6,11 @@
  */
 
 import type { CommandContext } from "../../src/commands/context.ts";
-import { FsStoreWatcher, type StoreEvent, type StoreWatcher } from "../../src/engine/store_watcher.ts";
+import {
+  FsStoreWatcher,
+  type StoreEvent,
+  type StoreWatcher,
+} from "../../src/engine/store_watcher.ts";
 import { TextLogger } from "../../src/log/logger.ts";
 import { DenoCommandRunner } from "../../src/process/command_runner.ts";
 import { MAIN } from "./cli.ts";
@@ -56,6 +60,8 @@ export class DeafWatcher implements StoreWatcher {
 
   async *[Symbol.asyncIterator](): AsyncIterator<StoreEvent> {
     await this.#closed;
+    // Deaf: the iteration ends without a single event.
+    yield* [];
   }
 }
 
