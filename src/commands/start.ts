@@ -49,12 +49,14 @@ export async function startCommand(argv: readonly string[], ctx: CommandContext)
   }
 
   const [program, ...selfArgs] = ctx.selfCommand;
-  const env: Record<string, string> = { ATTIC_CI_STATE_DIR: config.stateDir };
-  if (setup.bootstrap) env[INTERNAL_BOOTSTRAP_VARIABLE] = JSON.stringify(setup.bootstrap);
+  const extra: Record<string, string> = { ATTIC_CI_STATE_DIR: config.stateDir };
+  if (setup.bootstrap) extra[INTERNAL_BOOTSTRAP_VARIABLE] = JSON.stringify(setup.bootstrap);
+  // The watcher needs no token (start wrote the attic config): keep it out of its environment.
   const child = new Deno.Command(program!, {
     args: [...selfArgs, "__watch", ...argv],
     cwd: ctx.cwd,
-    env,
+    env: watcherEnvironment(ctx.env, extra, config.tokenVariable),
+    clearEnv: true,
     stdin: "null",
     stdout: "null",
     stderr: "null",
@@ -84,4 +86,17 @@ export async function startCommand(argv: readonly string[], ctx: CommandContext)
   );
   ctx.logger.warn("nothing will be streamed; attic-ci push at the end still pushes the build");
   return config.strict ? 1 : 0;
+}
+
+/** The detached watcher's environment: ours, without the token variable, plus `extra`. */
+function watcherEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  extra: Readonly<Record<string, string>>,
+  tokenVariable: string,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && name !== tokenVariable) result[name] = value;
+  }
+  return { ...result, ...extra };
 }
