@@ -91,7 +91,7 @@ export async function bootstrapAtticClient(
     mode: "deferred",
     client: null,
     seconds,
-    reason: `${why}, and no attic is on PATH; recording paths now, pushing them at stop`,
+    reason: `${why}, and no attic is on PATH`,
   };
 }
 

@@ -63,17 +63,19 @@ export function parseCommandArgs(
       values.set(spec.flag, { value: fromFlag, source: `--${spec.flag}` });
       continue;
     }
-    if (spec.flagOnly) continue;
-    const variable = variableName(spec.flag);
-    const fromEnv = env[variable];
-    if (fromEnv !== undefined && !(spec.type === "string" && fromEnv === "")) {
-      values.set(spec.flag, { value: fromVariable(spec, variable, fromEnv), source: variable });
-      continue;
-    }
-    const saved = layers.saved?.[spec.flag];
-    if (saved !== undefined) {
-      values.set(spec.flag, { value: saved, source: layers.savedSource ?? "saved session" });
-      continue;
+    // A flag-only option skips the variable and the saved session, not its default.
+    if (!spec.flagOnly) {
+      const variable = variableName(spec.flag);
+      const fromEnv = env[variable];
+      if (fromEnv !== undefined && !(spec.type === "string" && fromEnv === "")) {
+        values.set(spec.flag, { value: fromVariable(spec, variable, fromEnv), source: variable });
+        continue;
+      }
+      const saved = layers.saved?.[spec.flag];
+      if (saved !== undefined) {
+        values.set(spec.flag, { value: saved, source: layers.savedSource ?? "saved session" });
+        continue;
+      }
     }
     if (spec.default !== undefined) {
       values.set(spec.flag, { value: spec.default, source: `default of --${spec.flag}` });

@@ -19,9 +19,15 @@ import { ensurePrivateDir, readOptional, type StateFiles, stateFiles } from "../
 import type { CommandContext } from "./context.ts";
 import { ENGINE_HELP_GROUPS } from "./exec.ts";
 import { parseEngineCommand } from "./options.ts";
-import { buildReport, emitReport, runFinalPush, setUpBackend } from "./pipeline.ts";
+import {
+  type BackendSetup,
+  buildReport,
+  emitReport,
+  runFinalPush,
+  setUpBackend,
+} from "./pipeline.ts";
 import { emptySummary, type SessionSummary } from "./session_summary.ts";
-import { isWatcherAlive, readPid, readStatus } from "./status_file.ts";
+import { isWatcherAlive, liveWatcher, readPid, readStatus } from "./status_file.ts";
 
 /** `stop --help`. */
 export const STOP_HELP = commandHelp(
@@ -78,8 +84,20 @@ async function finish(
   const files = stateFiles(config.stateDir);
   await ensurePrivateDir(files.dir);
 
+  const watcherRan = (await liveWatcher(files)) !== null;
   const stopped = await stopWatcher(files, ctx, timeoutMs, command);
-  const setup = await setUpBackend(config, ctx, files);
+  // The watcher is stopped first, whatever happens next: it must never outlive the job.
+  // A configuration error found now (e.g. the token variable is gone) still gets a report.
+  let setup: BackendSetup = { backend: null, bootstrap: null };
+  let configError: ConfigError | null = null;
+  try {
+    setup = await setUpBackend(config, ctx, files, { atStop: true });
+  } catch (error) {
+    // Without a stopped watcher there is nothing to report: the one-line error is all.
+    if (!(error instanceof ConfigError) || !watcherRan) throw error;
+    configError = error;
+    ctx.logger.info(`error: ${error.message}`);
+  }
   const ledger = await Ledger.open(files);
   // A watcher killed before its drain wrote no summary; its ledger still says what it pushed.
   const summary = stopped ?? { ...emptySummary(Date.now()), incremental: ledger.size };
@@ -103,6 +121,7 @@ async function finish(
     null,
   );
   await emitReport(report, ctx, config.reportFile);
+  if (configError !== null) return 2;
   return config.strict && report.failed.length > 0 ? 1 : 0;
 }
 

@@ -42,7 +42,7 @@ export async function setUpBackend(
   config: EngineConfig,
   ctx: CommandContext,
   files: StateFiles,
-  options: { bootstrap?: BootstrapResult } = {},
+  options: { bootstrap?: BootstrapResult; atStop?: boolean } = {},
 ): Promise<BackendSetup> {
   const removeEnv = [config.tokenVariable];
   if (config.backend === "nix-copy") {
@@ -68,10 +68,14 @@ export async function setUpBackend(
       removeEnv,
     });
     ctx.logger.sectionEnd("bootstrap");
-    const way = bootstrap.mode === "deferred"
-      ? "deferred mode"
-      : `attic client ${bootstrap.client}`;
-    ctx.logger.info(`bootstrap: ${way}: ${bootstrap.reason}`);
+    ctx.logger.info(
+      bootstrap.mode === "deferred"
+        ? `bootstrap: deferred mode: ${bootstrap.reason}; ` +
+          (options.atStop
+            ? "nothing can be pushed now"
+            : "recording paths now, pushing them at stop")
+        : `bootstrap: attic client ${bootstrap.client}: ${bootstrap.reason}`,
+    );
   }
   if (bootstrap.client === null) return { backend: null, bootstrap };
   return {
@@ -276,7 +280,7 @@ export async function retryDeferredBootstrap(
 ): Promise<PushBackend | null> {
   if (config.backend !== "attic") return null;
   ctx.logger.info("deferred mode: trying the attic client bootstrap again");
-  const setup = await setUpBackend(config, ctx, files);
+  const setup = await setUpBackend(config, ctx, files, { atStop: true });
   if (setup.backend === null) {
     ctx.logger.warn(
       "still no attic client: the recorded paths stay unpushed; " +
