@@ -33,8 +33,8 @@ export const DEFAULT_SHAPE: GraphShape = {
   nodes: 100,
   layers: 10,
   fanIn: 2,
-  buildMs: 100,
-  outputBytes: 128 * 1024,
+  buildMs: 200,
+  outputBytes: 64 * 1024,
   jitter: 0.5,
   seed: 1,
 };

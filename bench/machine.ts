@@ -17,6 +17,10 @@ export interface MachineInfo {
   readonly deno: string;
   readonly nix: string;
   readonly atticCi: string;
+  /** SHA-256 (first 12 hex digits) of the helper's sources (src/) when the run started. */
+  readonly atticCiSources: string;
+  /** SHA-256 (first 12 hex digits) of the attic stand-in's sources when the run started. */
+  readonly atticDoubleSources: string;
 }
 
 /** Collect the machine's description; unknown parts become "unknown". */
@@ -47,7 +51,41 @@ export async function describeMachine(repoRoot: string): Promise<MachineInfo> {
     deno: Deno.version.deno,
     nix,
     atticCi,
+    atticCiSources: await treeHash(`${repoRoot}/src`),
+    atticDoubleSources: await treeHash(`${repoRoot}/tests/attic_double`),
   };
+}
+
+/** A short SHA-256 over the names and contents of the files under `dir`, sorted. */
+export async function treeHash(dir: string): Promise<string> {
+  const files: string[] = [];
+  const walk = async (at: string) => {
+    try {
+      for await (const entry of Deno.readDir(at)) {
+        const path = `${at}/${entry.name}`;
+        if (entry.isDirectory) await walk(path);
+        else if (entry.isFile) files.push(path);
+      }
+    } catch {
+      // missing: hash of nothing
+    }
+  };
+  await walk(dir);
+  files.sort();
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  for (const file of files) {
+    parts.push(encoder.encode(`${file.slice(dir.length)}\0`));
+    parts.push(await Deno.readFile(file));
+  }
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    all.set(part, offset);
+    offset += part.length;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function readOr(file: string): Promise<string> {

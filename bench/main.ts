@@ -34,11 +34,22 @@ export async function run(argv: readonly string[]): Promise<number> {
   const log = (line: string) => {
     if (options.verbose) console.error(line);
   };
-  const settings = await prepare(options, log);
-  if (settings === null) return 1;
+  const results = options.renderFrom === null
+    ? await measure(options, log)
+    : await reload(options.renderFrom);
+  if (results === null) return 1;
+  return await publish(results, options, repoRoot, log);
+}
 
+/** Run every scenario; null when the prerequisites are missing. */
+async function measure(
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<BenchResults | null> {
+  const settings = await prepare(options, log);
+  if (settings === null) return null;
   const startedAt = new Date();
-  const machine = await describeMachine(repoRoot);
+  const machine = await describeMachine(options.repoRoot);
   log(
     `bench: preset ${options.preset}, cache ${options.cacheKind}, ${machine.cores} cores, ${machine.nix}`,
   );
@@ -57,7 +68,7 @@ export async function run(argv: readonly string[]): Promise<number> {
   } finally {
     if (!options.keep) await Deno.remove(options.workDir, { recursive: true }).catch(() => {});
   }
-  const results: BenchResults = {
+  return {
     schema: "attic-ci/benchmarks@1",
     preset: options.preset,
     startedAt: startedAt.toISOString(),
@@ -67,11 +78,43 @@ export async function run(argv: readonly string[]): Promise<number> {
     maxJobs: options.maxJobs,
     scenarios,
   };
+}
 
+/** Read an earlier results file, summarising its runs again. */
+async function reload(file: string): Promise<BenchResults> {
+  const results = JSON.parse(await Deno.readTextFile(file)) as BenchResults;
+  return {
+    ...results,
+    scenarios: results.scenarios.map(({ result }) => ({
+      result,
+      summary: summarizeScenario(result),
+    })),
+  };
+}
+
+/** Print the tables and the headline; write the JSON and the docs when asked. */
+async function publish(
+  results: BenchResults,
+  options: BenchOptions,
+  repoRoot: string,
+  log: (line: string) => void,
+): Promise<number> {
+  const scenarios = results.scenarios;
   for (const { result, summary } of scenarios) {
     console.log("");
     console.log(`${scenarioTitle(result)} (${result.scenario.rounds} round(s), medians (min–max))`);
     console.log(toText(summary.failing ? failureTable(summary) : timingTable(summary)));
+  }
+  const short = scenarios.some(({ summary }) =>
+    !summary.failing &&
+    (summary.strategies.find((s) => s.strategy === "a")?.build?.median ?? Infinity) < 10
+  );
+  if (short) {
+    console.log("");
+    console.log(
+      "Note: builds shorter than a few times the helper's --batch-max-wait (5 s) leave it little to " +
+        "stream; see docs/benchmarks.md for 100–2000 derivations.",
+    );
   }
   console.log("");
   console.log(`Headline: ${headline(results)}`);

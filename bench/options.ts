@@ -42,6 +42,8 @@ export interface BenchOptions {
   readonly writeDocs: boolean;
   /** Also write the results JSON here (any preset). */
   readonly jsonOut: string | null;
+  /** Do not run: re-render the tables (and docs) from this results JSON. */
+  readonly renderFrom: string | null;
   /** The repository root (for src/main.ts, tests/attic_double and docs/). */
   readonly repoRoot: string;
   /** The attic CLI test double. */
@@ -52,44 +54,29 @@ export interface BenchOptions {
   readonly verbose: boolean;
 }
 
-/** The quick preset's time scale relative to the full one (all times halved). */
-const QUICK_SCALE = 0.5;
-
-/**
- * Scale a network and a shape in time: build times and latency multiplied by
- * `scale`, bandwidth divided by it, so every ratio stays the same.
- */
-export function scaleTime(
-  shape: GraphShape,
-  network: NetworkModel,
-  scale: number,
-): { shape: GraphShape; network: NetworkModel } {
-  return {
-    shape: { ...shape, buildMs: Math.round(shape.buildMs * scale) },
-    network: {
-      ...network,
-      latencyMs: Math.round(network.latencyMs * scale),
-      bandwidthBps: network.bandwidthBps === null ? null : Math.round(network.bandwidthBps / scale),
-    },
-  };
-}
-
 /** The scenarios of a preset. */
 export function presetScenarios(preset: "quick" | "full"): Scenario[] {
   const all = STRATEGY_IDS;
   const sized = (nodes: number): GraphShape => ({
     ...DEFAULT_SHAPE,
     nodes,
-    layers: Math.max(5, Math.round(Math.sqrt(nodes))),
+    layers: defaultLayers(nodes),
   });
+  const m = MODELLED_NETWORK;
   if (preset === "quick") {
-    const { shape, network } = scaleTime(sized(100), MODELLED_NETWORK, QUICK_SCALE);
     return [
-      { id: "n100-modelled", shape, network, rounds: 3, failing: false, strategies: all },
       {
-        id: "n100-fail",
-        shape,
-        network,
+        id: "n32-modelled",
+        shape: sized(32),
+        network: m,
+        rounds: 3,
+        failing: false,
+        strategies: all,
+      },
+      {
+        id: "n32-fail",
+        shape: sized(32),
+        network: m,
         rounds: 1,
         failing: true,
         strategies: ["b", "c", "d", "e"],
@@ -100,15 +87,15 @@ export function presetScenarios(preset: "quick" | "full"): Scenario[] {
     {
       id: "n100-modelled",
       shape: sized(100),
-      network: MODELLED_NETWORK,
-      rounds: 5,
+      network: m,
+      rounds: 3,
       failing: false,
       strategies: all,
     },
     {
       id: "n500-modelled",
       shape: sized(500),
-      network: MODELLED_NETWORK,
+      network: m,
       rounds: 3,
       failing: false,
       strategies: all,
@@ -116,8 +103,8 @@ export function presetScenarios(preset: "quick" | "full"): Scenario[] {
     {
       id: "n2000-modelled",
       shape: sized(2000),
-      network: MODELLED_NETWORK,
-      rounds: 3,
+      network: m,
+      rounds: 2,
       failing: false,
       strategies: all,
     },
@@ -129,15 +116,13 @@ export function presetScenarios(preset: "quick" | "full"): Scenario[] {
       failing: false,
       strategies: all,
     },
-    {
-      id: "n500-fail",
-      shape: sized(500),
-      network: MODELLED_NETWORK,
-      rounds: 3,
-      failing: true,
-      strategies: all,
-    },
+    { id: "n500-fail", shape: sized(500), network: m, rounds: 3, failing: true, strategies: all },
   ];
+}
+
+/** Layers for a graph size: about √nodes, at least 5 (and at most nodes). */
+export function defaultLayers(nodes: number): number {
+  return Math.min(nodes, Math.max(5, Math.round(Math.sqrt(nodes))));
 }
 
 /** Help text for `deno task bench --help`. */
@@ -149,9 +134,10 @@ alternating rounds, and prints medians and ratios to the build alone:
   (d) attic-ci exec (defaults)  (e) attic-ci exec, 2 s idle / 10 s max batching
 
 Presets:
-  --quick               100 derivations, 3 rounds + 1 failing round (< ~3 min)
+  --quick               32 derivations, 3 rounds + 1 failing round (< ~3 min)
   --full                100/500/2000 derivations, no-network and failing
-                        scenarios; writes docs/benchmarks.{md,json,svg} (default)
+                        scenarios (about 2 h on 2 cores); writes
+                        docs/benchmarks.{md,json,svg} (default)
 
 Overrides (applied to every scenario of the preset):
   --nodes N[,N...]      graph sizes (one scenario per size)
@@ -170,6 +156,8 @@ Overrides (applied to every scenario of the preset):
 Output:
   --docs / --no-docs    write docs/benchmarks.* (default: only with --full)
   --json FILE           also write the results as JSON to FILE
+  --render FILE         run nothing: print (and with --docs, write) the
+                        results of an earlier --json FILE again
   --keep                keep every run's directory under --work-dir
   --work-dir DIR        where runs happen (default: a new temp dir)
   --quiet               no progress lines
@@ -213,6 +201,7 @@ export function parseBenchArgs(
       docs: { type: "boolean" },
       "no-docs": { type: "boolean" },
       json: { type: "string" },
+      render: { type: "string" },
       keep: { type: "boolean" },
       "work-dir": { type: "string" },
       quiet: { type: "boolean" },
@@ -318,7 +307,9 @@ export function parseBenchArgs(
     change((s) => ({ ...s, network: NO_NETWORK, id: s.id.replace(/-modelled$/, "-none") }));
   }
   const preset = changed ? "custom" : base;
-  const writeDocs = values["no-docs"] ? false : values.docs ?? preset === "full";
+  const writeDocs = values["no-docs"]
+    ? false
+    : values.docs ?? (preset === "full" && values.render === undefined);
   return {
     help: false,
     options: {
@@ -330,6 +321,7 @@ export function parseBenchArgs(
       keep: values.keep ?? false,
       writeDocs,
       jsonOut: values.json ?? null,
+      renderFrom: values.render ?? null,
       repoRoot: context.repoRoot,
       atticDouble: `${context.repoRoot}/tests/attic_double/attic`,
       runTimeoutSeconds: 3600,

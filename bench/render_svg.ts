@@ -53,7 +53,7 @@ const PANEL_GAP = 34;
 export function renderChart(panels: readonly ChartPanel[], options: ChartOptions = {}): string {
   const width = options.width ?? 900;
   const plotLeft = LABEL_WIDTH;
-  const plotWidth = width - plotLeft - 90;
+  const plotWidth = width - plotLeft - 100;
   const parts: string[] = [];
   let y = 30;
   parts.push(text(16, y, options.title ?? "attic-ci benchmark", { size: 18, weight: "bold" }));
@@ -104,7 +104,7 @@ export function renderChart(panels: readonly ChartPanel[], options: ChartOptions
           text(
             xFrac(Math.max(f.median, f.max)) + 6,
             rowY + 17,
-            `${(f.median * 100).toFixed(0)} % cached`,
+            `${(f.median * 100).toFixed(0)} % of ${s.finished?.median.toFixed(0) ?? "?"}`,
             {
               size: 11,
             },

@@ -57,7 +57,7 @@ export function headline(results: BenchResults): string {
             d.cachedRatio.toFixed(2)
           }× the time of the build alone` +
           (others.length > 0 ? ` (${others.join(", ")})` : "") +
-          `, slowing the build itself by ${overhead(d)}`,
+          `, ${overhead(d)}`,
       );
     }
   }
@@ -80,7 +80,9 @@ export function headline(results: BenchResults): string {
 }
 
 function overhead(s: StrategySummary): string {
-  if (s.overheadPercent === null) return "an unknown amount";
+  if (s.overheadPercent === null) return "with an unknown effect on the build itself";
   const value = s.overheadPercent;
-  return `${value >= 0 ? "" : "−"}${Math.abs(value).toFixed(1)} %`;
+  return value > 0
+    ? `slowing the build itself by ${value.toFixed(1)} %`
+    : `with no measurable slowdown of the build itself (${value.toFixed(1)} %)`;
 }

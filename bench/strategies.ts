@@ -60,6 +60,8 @@ export interface StrategyOutcome {
   readonly exitCode: number;
   /** Epoch ms when the strategy's process was spawned. */
   readonly startedAt: number;
+  /** Epoch ms just before `nix-build` started, or null if it never ran. */
+  readonly buildStartedAt: number | null;
   /** Epoch ms when `nix-build` exited, or null if it never ran. */
   readonly buildEndedAt: number | null;
   /** Epoch ms when the strategy's process exited (everything pushed). */
@@ -159,7 +161,7 @@ export function parseStrategyList(text: string): StrategyId[] {
   return ids as StrategyId[];
 }
 
-/** The shell lines that build the graph and timestamp the end of the build; sets `$rc`. */
+/** The shell lines that build the graph and timestamp its start and end; sets `$rc`. */
 function buildScript(context: RunContext, extra: readonly string[]): string {
   const args = [
     context.nixBuild,
@@ -172,7 +174,7 @@ function buildScript(context: RunContext, extra: readonly string[]): string {
     "result",
     ...extra,
   ].map(shellQuote).join(" ");
-  return `${args}\nrc=$?\n/bin/date +%s%3N > build-ended`;
+  return `/bin/date +%s%3N > build-started\n${args}\nrc=$?\n/bin/date +%s%3N > build-ended`;
 }
 
 async function runShell(context: RunContext, script: string): Promise<StrategyOutcome> {
@@ -185,6 +187,7 @@ async function runShell(context: RunContext, script: string): Promise<StrategyOu
   return {
     exitCode: finished.code,
     startedAt: finished.startedAt,
+    buildStartedAt: await readMark(`${context.runDir}/build-started`),
     buildEndedAt: await readMark(`${context.runDir}/build-ended`),
     endedAt: finished.endedAt,
     report: null,
@@ -226,6 +229,7 @@ async function runHelper(
   return {
     exitCode: finished.code,
     startedAt: finished.startedAt,
+    buildStartedAt: await readMark(`${context.runDir}/build-started`),
     buildEndedAt: await readMark(`${context.runDir}/build-ended`),
     endedAt: finished.endedAt,
     report: parsed,

@@ -46,6 +46,8 @@ export interface RunRecord {
   readonly asExpected: boolean;
   /** Seconds from spawn until `nix-build` exited. */
   readonly buildSeconds: number | null;
+  /** Seconds from spawn until `nix-build` started (the helper's start-up, for d and e). */
+  readonly startupSeconds: number | null;
   /** Seconds from spawn until the strategy exited (everything it pushes is pushed). */
   readonly doneSeconds: number;
   /** Output paths of the graph in the store, valid or not. */
@@ -224,6 +226,9 @@ async function runOnce(
     buildSeconds: outcome.buildEndedAt === null
       ? null
       : (outcome.buildEndedAt - outcome.startedAt) / 1000,
+    startupSeconds: outcome.buildStartedAt === null
+      ? null
+      : (outcome.buildStartedAt - outcome.startedAt) / 1000,
     doneSeconds: (outcome.endedAt - outcome.startedAt) / 1000,
     outputs: inspection.outputs,
     finished: inspection.valid.length,
@@ -253,6 +258,21 @@ async function cleanup(
     return;
   }
   await Deno.remove(runDir, { recursive: true });
+  // A process that still has one of the paths open (e.g. a push just ending)
+  // keeps it alive for a moment: try again a little later.
+  for (const wait of [0, 2000, 10000]) {
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const error = await deleteStorePaths(marker, settings);
+    if (error === null) return;
+    if (wait === 10000) settings.log(`    note: could not delete this run's store paths: ${error}`);
+  }
+}
+
+/** Delete every store path whose name contains `marker`; returns an error message or null. */
+export async function deleteStorePaths(
+  marker: string,
+  settings: SuiteSettings,
+): Promise<string | null> {
   const paths: string[] = [];
   const locks: string[] = [];
   for await (const entry of Deno.readDir("/nix/store")) {
@@ -270,8 +290,9 @@ async function cleanup(
     for (const path of [...invalid, ...locks]) await Deno.remove(path, { recursive: true });
     const valid = paths.filter((p) => !invalid.includes(p));
     if (valid.length > 0) await output([settings.nixStore, "--delete", ...valid], settings.env);
+    return null;
   } catch (error) {
-    settings.log(`    note: could not delete this run's store paths: ${(error as Error).message}`);
+    return (error as Error).message.split(": ").slice(-1)[0] ?? String(error);
   }
 }
 

@@ -18,6 +18,8 @@ export interface StrategySummary {
   readonly unexpected: number;
   /** Seconds until the build ended. */
   readonly build: Summary | null;
+  /** Seconds from spawn until `nix-build` started (the helper's start-up for d and e). */
+  readonly startup: Summary | null;
   /** Seconds until everything finished was cached (the strategy exited); null for (a). */
   readonly cached: Summary | null;
   /** Median build time / median build time of (a). */
@@ -94,6 +96,7 @@ export function summarizeScenario(result: ScenarioResult): ScenarioSummary {
         runs: runs.length,
         unexpected: runs.filter((r) => !r.asExpected).length,
         build,
+        startup: summarize(values(runs, (r) => r.startupSeconds)),
         cached,
         buildRatio: ratio(build?.median),
         cachedRatio: ratio(cached?.median),

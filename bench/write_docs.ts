@@ -10,7 +10,10 @@ import { describeNetwork } from "./network.ts";
 import { renderChart } from "./render_svg.ts";
 import { failureTable, timingTable, toMarkdown } from "./render_table.ts";
 import { type BenchResults, headline, scenarioTitle } from "./results.ts";
+import { median } from "./stats.ts";
 import { STRATEGIES, STRATEGY_IDS } from "./strategies.ts";
+import type { ScenarioSummary } from "./summary.ts";
+import type { ScenarioResult } from "./suite.ts";
 
 /** Render the chart for a set of results. */
 export function chartFor(results: BenchResults): string {
@@ -40,6 +43,50 @@ export async function writeDocs(results: BenchResults, docsDir: string): Promise
   await Deno.writeTextFile(`${docsDir}/benchmarks.md`, renderMarkdown(results));
 }
 
+/**
+ * Derived observations for one scenario: what one push of the whole closure
+ * cost per path (so the stand-in's own local work is visible), and the
+ * helper's start-up time.
+ */
+export function scenarioNotes(result: ScenarioResult, summary: ScenarioSummary): string[] {
+  const notes: string[] = [];
+  const network = result.scenario.network;
+  const endPush = result.runs.filter((r) =>
+    r.strategy === "b" && r.asExpected && r.buildSeconds !== null && r.finished > 0
+  );
+  if (!summary.failing && endPush.length > 0) {
+    const perPath = median(
+      endPush.map((r) => ((r.doneSeconds - r.buildSeconds!) * 1000) / r.finished),
+    );
+    const paths = median(endPush.map((r) => r.finished));
+    const modelled = network.latencyMs / paths +
+      (network.bandwidthBps === null
+        ? 0
+        : (result.plan.totalOutputMiB * 1024 * 1024 * 1000) / network.bandwidthBps /
+          result.plan.nodes);
+    notes.push(
+      `One \`attic push\` of the whole closure after the build (b) took ${
+        perPath.toFixed(0)
+      } ms per path, ` +
+        `of which about ${
+          modelled.toFixed(0)
+        } ms is the modelled network; the rest is the stand-in's ` +
+        "local work (a `nix copy` per path into the file:// cache).",
+    );
+  }
+  for (const s of summary.strategies) {
+    if (s.helper === null || s.startup === null) continue;
+    notes.push(
+      `(${s.strategy}) ${s.name}: \`nix-build\` started ${
+        (s.startup.median * 1000).toFixed(0)
+      } ms after ` +
+        "the helper was spawned (Deno start-up, bootstrap attempt, store baseline); that delay is part " +
+        "of its build time.",
+    );
+  }
+  return notes;
+}
+
 /** The Markdown page. */
 export function renderMarkdown(results: BenchResults): string {
   const m = results.machine;
@@ -65,7 +112,10 @@ export function renderMarkdown(results: BenchResults): string {
   out.push(`| OS | ${m.os}, Linux ${m.kernel} |`);
   out.push(`| Nix | ${m.nix} (single-user, no daemon, no sandbox) |`);
   out.push(`| Deno | ${m.deno} |`);
-  out.push(`| attic-ci | ${m.atticCi} (run from source with \`deno run\`) |`);
+  out.push(
+    `| attic-ci | ${m.atticCi} (run from source with \`deno run\`; sources ${m.atticCiSources}) |`,
+  );
+  out.push(`| attic stand-in | tests/attic_double (sources ${m.atticDoubleSources}) |`);
   out.push(`| run | ${results.startedAt} → ${results.endedAt}, preset \`${results.preset}\` |`);
   out.push("");
   out.push("## Method");
@@ -140,31 +190,60 @@ export function renderMarkdown(results: BenchResults): string {
     out.push(`### ${scenarioTitle(result)}`);
     out.push("");
     out.push(toMarkdown(summary.failing ? failureTable(summary) : timingTable(summary)));
-    const helper = summary.strategies.filter((s) => s.helper !== null);
-    if (helper.length > 0) {
+    const bullets = scenarioNotes(result, summary);
+    for (const s of summary.strategies) {
+      const h = s.helper;
+      if (h === null) continue;
+      const med = (x: { median: number } | null, digits = 0) =>
+        x === null ? "?" : x.median.toFixed(digits);
+      bullets.push(
+        `(${s.strategy}) ${s.name}: median ${med(h.incremental)} paths pushed incrementally, ` +
+          `${med(h.finalPush)} by the final push; drain ${med(h.drainSeconds, 1)} s; ` +
+          `${h.failed} failed; ${h.foreignPaths} paths of other processes on the machine pushed too` +
+          (s.detection === null
+            ? "."
+            : `; detection over ${s.detection.samples} paths: p50 ${
+              s.detection.p50.toFixed(0)
+            } ms, ` +
+              `p99 ${s.detection.p99.toFixed(0)} ms, max ${s.detection.max.toFixed(0)} ms` +
+              (s.detection.unobserved > 0
+                ? ` (${s.detection.unobserved} not seen by the observer)`
+                : "") +
+              "."),
+      );
+    }
+    if (bullets.length > 0) {
       out.push("");
-      for (const s of helper) {
-        const h = s.helper!;
-        const med = (x: { median: number } | null, digits = 0) =>
-          x === null ? "?" : x.median.toFixed(digits);
-        out.push(
-          `- (${s.strategy}) ${s.name}: median ${med(h.incremental)} paths pushed incrementally, ` +
-            `${med(h.finalPush)} by the final push; drain ${med(h.drainSeconds, 1)} s; ` +
-            `${h.failed} failed; ${h.foreignPaths} paths of other processes pushed too` +
-            (s.detection === null
-              ? "."
-              : `; detection over ${s.detection.samples} paths: p50 ${
-                s.detection.p50.toFixed(0)
-              } ms, ` +
-                `p99 ${s.detection.p99.toFixed(0)} ms, max ${s.detection.max.toFixed(0)} ms` +
-                (s.detection.unobserved > 0
-                  ? ` (${s.detection.unobserved} not seen by the observer)`
-                  : "") +
-                "."),
-        );
-      }
+      out.push(...bullets.map((b) => `- ${b}`));
     }
   }
+  out.push("");
+  out.push("## Caveats");
+  out.push("");
+  out.push(
+    [
+      "- **Builders sleep.** The graph's builders spend their time in `/bin/sleep`, so the CPUs are mostly free",
+      "  during the build. In a compiler-bound build, the local work of uploading competes with the build for",
+      "  CPU; here it competes only with Nix itself. The helper's own CPU time is in the tables.",
+      "- **The stand-in is slower than the real client.** Besides the modelled network, the `attic push`",
+      "  stand-in does real local work: `nix path-info`, and with a bandwidth set, one `nix copy` (with xz",
+      "  compression) per path into a local binary cache. The per-path cost is shown under each table. It",
+      "  applies to every strategy alike: it lengthens the push after the build (b) and every hook call (c),",
+      "  and runs beside the build for attic-ci (d, e).",
+      "- **Latency is per invocation.** The model charges latency once per `attic push`, not per path; the real",
+      "  client also makes a request per uploaded path (with 5 in parallel).",
+      "- **Helper start-up.** attic-ci runs from source (`deno run`), as `deno compile` cannot run here; its",
+      "  start-up delay before `nix-build` starts is listed and counted in its build time. The attic client",
+      "  bootstrap is pointed at a non-existent flake so it fails at once and the stand-in on `PATH` is used.",
+      "- **Shared machine.** One `/nix/store` per machine: the helper's final reconcile also pushes paths that",
+      "  other processes created during the run (counted as *paths of other processes*). Other work on the",
+      "  machine adds noise; alternated rounds spread it over all strategies, and min–max shows it.",
+      "- **Nix 2.8.0's post-build-hook** gets an empty `OUT_PATHS` (NixOS/nix#6446); the hook asks",
+      '  `nix-store --query --outputs "$DRV_PATH"` instead, which adds a few milliseconds per derivation.',
+      "- **Helper resources** are the helper process's own (`VmHWM`, `process.cpuUsage()`), without its",
+      "  `attic push` children.",
+    ].join("\n"),
+  );
   out.push("");
   out.push("## Raw data");
   out.push("");

@@ -108,7 +108,8 @@ Deno.test("exec returns 127 when the command does not exist, and still reports",
   ], { cwd: dir });
   assertEquals(result.code, 127);
   assert(result.stderr.includes("cannot start attic-ci-no-such-command"), result.stderr);
-  assert(result.stderr.includes("watch-store pushed 0 store paths incrementally"), result.stderr);
+  // Other processes may finish paths in the shared store meanwhile: the count is not ours to fix.
+  assert(/^watch-store pushed \d+ store paths incrementally$/m.test(result.stderr), result.stderr);
   await Deno.remove(dir, { recursive: true });
 });
 
