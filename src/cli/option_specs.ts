@@ -117,14 +117,14 @@ export const PUSH_OPTIONS: readonly OptionSpec[] = [
     flag: "batch-idle",
     type: "string",
     metavar: "SECONDS",
-    default: "0.5",
+    default: "0.1",
     help: "push a batch once no new path arrived for this long",
   },
   {
     flag: "batch-max-wait",
     type: "string",
     metavar: "SECONDS",
-    default: "5",
+    default: "2",
     help: "push a batch once its oldest path waited this long",
   },
   {
@@ -132,7 +132,7 @@ export const PUSH_OPTIONS: readonly OptionSpec[] = [
     type: "string",
     metavar: "N",
     default: "100",
-    help: "push a batch once it holds this many paths",
+    help: "push a batch once it holds this many paths (also the cap when batches merge)",
   },
   {
     flag: "push-jobs",

@@ -5,8 +5,11 @@
  * A batch is flushed when no path has arrived for `idleMs` (the burst is
  * over), when its oldest path has waited `maxWaitMs` (a steady trickle must
  * not wait forever), or when it holds `maxSize` paths (bounded argv and
- * retry cost). `attic watch-store` uses 2 s idle / 10 s max; our defaults are
- * shorter because a push call here is one process, not a session.
+ * retry cost). `attic watch-store` uses 2 s idle / 10 s max. Our defaults
+ * (0.1 s / 2 s) are short on purpose: a path pushed while the build goes on
+ * costs nothing, a path still queued when the build ends is waited for. The
+ * batching that saves calls happens downstream, where batches waiting for a
+ * busy cache are merged (`PushScheduler`).
  *
  * @module
  */
@@ -15,9 +18,9 @@ import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 
 /** Options of {@linkcode BatchQueue}. */
 export interface BatchQueueOptions {
-  /** Flush after this long without a new path. @default 500 */
+  /** Flush after this long without a new path. @default 100 */
   readonly idleMs?: number;
-  /** Flush once the oldest path has waited this long. @default 5000 */
+  /** Flush once the oldest path has waited this long. @default 2000 */
   readonly maxWaitMs?: number;
   /** Flush at once when this many paths are waiting. @default 100 */
   readonly maxSize?: number;
@@ -42,8 +45,8 @@ export class BatchQueue<T> {
    */
   constructor(onBatch: (batch: T[]) => void, options: BatchQueueOptions = {}) {
     this.#onBatch = onBatch;
-    this.#idleMs = options.idleMs ?? 500;
-    this.#maxWaitMs = options.maxWaitMs ?? 5_000;
+    this.#idleMs = options.idleMs ?? 100;
+    this.#maxWaitMs = options.maxWaitMs ?? 2_000;
     this.#maxSize = options.maxSize ?? 100;
     this.#clock = options.clock ?? systemClock;
     if (!(this.#maxSize >= 1)) {

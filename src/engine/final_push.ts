@@ -141,9 +141,11 @@ export async function finalPush(
 
   const now = Date.now();
   for (const path of toPush) parts.timeline.detected(path, now, "final");
+  const size = options.batchSize ?? 100;
   let recording = Promise.resolve();
   const scheduler = new PushScheduler(parts.backend, {
     ...options.push,
+    maxBatchSize: size,
     onPushed: (paths) => {
       const at = Date.now();
       for (const path of paths) {
@@ -159,7 +161,6 @@ export async function finalPush(
         `final push of ${paths.length} path(s) failed (${error.message}); retry ${attempt}`,
       ),
   });
-  const size = options.batchSize ?? 100;
   for (let i = 0; i < toPush.length; i += size) scheduler.submit(toPush.slice(i, i + size));
   await scheduler.drain(AbortSignal.timeout(options.timeoutMs ?? 600_000));
   await recording;

@@ -1,6 +1,7 @@
 /**
  * Push with retries: runs batches through a {@linkcode PushBackend} with a
- * bounded number of concurrent push calls. A failed batch is retried with
+ * bounded number of concurrent push calls. Batches that wait for a free call
+ * are merged, so the batch size adapts to how fast the cache takes them. A failed batch is retried with
  * capped exponential backoff; a batch that keeps failing is split in halves
  * (each tried once, recursively) so one bad path cannot block the rest.
  * Whatever still fails is reported, never retried forever: the final push's
@@ -23,6 +24,11 @@ export interface PushSchedulerOptions {
   readonly retryDelayMs?: number;
   /** Cap on one backoff delay. @default 30000 */
   readonly maxRetryDelayMs?: number;
+  /**
+   * Batches waiting for a push slot are merged up to this many paths when a
+   * slot frees up, so a busy cache gets fewer, larger calls. @default 100
+   */
+  readonly maxBatchSize?: number;
   /** Called when paths are in the cache. */
   readonly onPushed?: (paths: readonly StorePath[]) => void;
   /** Called for each path given up on, with the last error. */
@@ -48,6 +54,7 @@ export class PushScheduler {
   readonly #retries: number;
   readonly #retryDelayMs: number;
   readonly #maxRetryDelayMs: number;
+  readonly #maxBatchSize: number;
   readonly #options: PushSchedulerOptions;
   readonly #clock: Clock;
   readonly #abort = new AbortController();
@@ -65,6 +72,7 @@ export class PushScheduler {
     this.#retries = options.retries ?? 3;
     this.#retryDelayMs = options.retryDelayMs ?? 1_000;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+    this.#maxBatchSize = options.maxBatchSize ?? 100;
     this.#clock = options.clock ?? systemClock;
     this.#options = options;
   }
@@ -123,6 +131,12 @@ export class PushScheduler {
   #pump(): void {
     while (this.#active < this.#concurrency && this.#queue.length > 0) {
       const batch = this.#queue.shift()!;
+      // Backpressure: what queued up while every slot was busy goes out together.
+      while (
+        this.#queue.length > 0 && batch.length + this.#queue[0]!.length <= this.#maxBatchSize
+      ) {
+        batch.push(...this.#queue.shift()!);
+      }
       this.#active++;
       this.#pushing += batch.length;
       this.#pushBatch(batch).finally(() => {

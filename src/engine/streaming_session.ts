@@ -50,7 +50,7 @@ export interface DrainOptions {
   readonly timeoutMs?: number;
   /** Interval of `draining: …` progress lines. @default 2000 */
   readonly progressIntervalMs?: number;
-  /** Time for the watcher to deliver the last events before it is closed. @default 200 */
+  /** Time for the watcher to deliver the last events before it is closed. @default 100 */
   readonly settleMs?: number;
 }
 
@@ -105,6 +105,7 @@ export class StreamingSession {
     this.#clock = options.clock ?? systemClock;
     this.#scheduler = parts.backend === null ? null : new PushScheduler(parts.backend, {
       ...options.push,
+      ...(options.batch?.maxSize ? { maxBatchSize: options.batch.maxSize } : {}),
       clock: this.#clock,
       onPushed: (paths) => this.#onPushed(paths),
       onFailed: (path, error) => {
@@ -162,7 +163,7 @@ export class StreamingSession {
     const started = this.#clock.now();
     this.#state = "draining";
     this.#changed();
-    await delay(options.settleMs ?? 200, undefined, this.#clock);
+    await delay(options.settleMs ?? 100, undefined, this.#clock);
     this.#parts.watcher.close();
     await this.#consuming;
     while (this.#verifying) await this.#verifying;

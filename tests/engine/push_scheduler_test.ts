@@ -137,3 +137,26 @@ Deno.test("drain gives up at its deadline: in-flight pushes are killed, queued o
   assert(Date.now() - started < 5_000, "drain returned after its deadline");
   assertEquals(failed.length, 2);
 });
+
+Deno.test("batches that wait for a busy push slot go out merged, up to maxBatchSize", async () => {
+  const calls: string[][] = [];
+  let release: () => void = () => {};
+  const first = new Promise<void>((resolve) => release = resolve);
+  const slow: PushBackend = {
+    name: "nix-copy",
+    target: "recording",
+    push: async (paths) => {
+      calls.push([...paths]);
+      if (calls.length === 1) await first;
+    },
+  };
+  const scheduler = new PushScheduler(slow, { concurrency: 1, maxBatchSize: 3 });
+  const p = (n: string) => `/nix/store/00000000000000000000000000000000-${n}`;
+  scheduler.submit([p("a")]);
+  scheduler.submit([p("b")]);
+  scheduler.submit([p("c"), p("d")]);
+  scheduler.submit([p("e")]);
+  release();
+  await scheduler.drain();
+  assertEquals(calls, [[p("a")], [p("b"), p("c"), p("d")], [p("e")]]);
+});
