@@ -117,7 +117,7 @@ export async function openSession(
   );
   const session = new StreamingSession({
     watcher: ctx.openWatcher(config.storeDir),
-    checker: new NixValidityChecker(ctx.runner),
+    checker: new NixValidityChecker(ctx.runner, { removeEnv: [config.tokenVariable] }),
     backend,
     ledger,
     timeline,
@@ -180,7 +180,7 @@ export async function runFinalPush(
   try {
     return await finalPush({
       backend,
-      checker: new NixValidityChecker(ctx.runner),
+      checker: new NixValidityChecker(ctx.runner, { removeEnv: [config.tokenVariable] }),
       ledger,
       timeline,
       logger: ctx.logger,
