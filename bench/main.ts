@@ -113,7 +113,7 @@ async function publish(
     console.log("");
     console.log(
       "Note: builds shorter than a few times the helper's --batch-max-wait (5 s) leave it little to " +
-        "stream; see docs/benchmarks.md for 100–2000 derivations.",
+        "stream; see docs/benchmarks.md for 100 and 500 derivations.",
     );
   }
   console.log("");
