@@ -9,6 +9,7 @@
 
 import type { BootstrapResult } from "../attic/bootstrap.ts";
 import { commandHelp } from "../cli/help.ts";
+import type { EngineConfig } from "../cli/engine_config.ts";
 import { ENGINE_OPTIONS, GLOBAL_OPTIONS } from "../cli/option_specs.ts";
 import { ConfigError } from "../errors.ts";
 import { PathTimeline } from "../engine/path_timeline.ts";
@@ -23,8 +24,10 @@ import type { CommandContext } from "./context.ts";
 import { ENGINE_HELP_GROUPS } from "./exec.ts";
 import { parseEngineCommand } from "./options.ts";
 import {
+  type BackendSetup,
   buildReport,
   emitReport,
+  type OpenSession,
   openSession,
   retryDeferredBootstrap,
   runFinalPush,
@@ -72,6 +75,46 @@ export async function refuseSecondWatcher(files: StateFiles): Promise<void> {
   }
 }
 
+/**
+ * The part both watchers share: pidfile and live status, streaming until
+ * SIGINT or SIGTERM, then the drain.
+ */
+async function streamUntilStopped(
+  config: EngineConfig,
+  ctx: CommandContext,
+  files: StateFiles,
+  setup: BackendSetup,
+  stopSignal: Promise<Deno.Signal>,
+): Promise<OpenSession & { timeline: PathTimeline }> {
+  const timeline = new PathTimeline();
+  await writePrivateFile(files.pidfile, `${Deno.pid}\n`);
+  const status = new StatusWriter(files, {
+    pid: Deno.pid,
+    backend: config.backend,
+    target: setup.backend?.target ?? "deferred",
+    startedAt: Date.now(),
+  });
+  try {
+    const opened = await openSession(
+      config,
+      ctx,
+      files,
+      setup.backend,
+      timeline,
+      (s) => status.update(s),
+    );
+    await status.write(opened.session);
+    ctx.logger.info(`watching; stop with SIGINT or SIGTERM (pid ${Deno.pid})`);
+    const signal = await stopSignal;
+    ctx.logger.info(`${signal} received: draining`);
+    await opened.session.drain({ timeoutMs: config.drainTimeoutMs });
+    await status.write(opened.session);
+    return { ...opened, timeline };
+  } finally {
+    await status.close();
+  }
+}
+
 /** Runs `watch`; returns the exit code. */
 export async function watchCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const parsed = await parseEngineCommand(argv, [...ENGINE_OPTIONS, ...GLOBAL_OPTIONS], ctx.env);
@@ -88,29 +131,14 @@ export async function watchCommand(argv: readonly string[], ctx: CommandContext)
   await refuseSecondWatcher(files);
   const setup = await setUpBackend(config, ctx, files);
   const stopSignal = nextStopSignal();
-  const timeline = new PathTimeline();
-  await writePrivateFile(files.pidfile, `${Deno.pid}\n`);
-  const status = new StatusWriter(files, {
-    pid: Deno.pid,
-    backend: config.backend,
-    target: setup.backend?.target ?? "deferred",
-    startedAt: Date.now(),
-  });
-  const { session, ledger, startedAt } = await openSession(
-    config,
-    ctx,
-    files,
-    setup.backend,
-    timeline,
-    (s) => status.update(s),
-  );
-  await status.write(session);
-  ctx.logger.info(`watching; stop with SIGINT or SIGTERM (pid ${Deno.pid})`);
-  const signal = await stopSignal;
-  ctx.logger.info(`${signal} received: draining`);
   try {
-    await session.drain({ timeoutMs: config.drainTimeoutMs });
-    await status.write(session);
+    const { session, ledger, startedAt, timeline } = await streamUntilStopped(
+      config,
+      ctx,
+      files,
+      setup,
+      stopSignal,
+    );
     const backend = setup.backend ?? await retryDeferredBootstrap(config, ctx, files);
     const final = await runFinalPush(config, ctx, backend, ledger, timeline, { outLinkDir: null });
     const report = buildReport(
@@ -125,7 +153,6 @@ export async function watchCommand(argv: readonly string[], ctx: CommandContext)
     await emitReport(report, ctx, config.reportFile);
     return config.strict && report.failed.length > 0 ? 1 : 0;
   } finally {
-    await status.close();
     await Deno.remove(files.pidfile).catch(() => {});
   }
 }
@@ -157,28 +184,13 @@ export async function detachedWatchCommand(
     const setup = await setUpBackend(config, ctx, files, {
       ...(preset ? { bootstrap: JSON.parse(preset) as BootstrapResult } : {}),
     });
-    const timeline = new PathTimeline();
-    await writePrivateFile(files.pidfile, `${Deno.pid}\n`);
-    const status = new StatusWriter(files, {
-      pid: Deno.pid,
-      backend: config.backend,
-      target: setup.backend?.target ?? "deferred",
-      startedAt: Date.now(),
-    });
-    const { session, startedAt } = await openSession(
+    const { session, startedAt, timeline } = await streamUntilStopped(
       config,
       ctx,
       files,
-      setup.backend,
-      timeline,
-      (s) => status.update(s),
+      setup,
+      stopSignal,
     );
-    await status.write(session);
-    const signal = await stopSignal;
-    ctx.logger.info(`${signal} received: draining`);
-    await session.drain({ timeoutMs: config.drainTimeoutMs });
-    await status.write(session);
-    await status.close();
     const summary = summarize(session, timeline, startedAt, setup.bootstrap);
     await writePrivateFile(files.watcherReport, JSON.stringify({ pid: Deno.pid, summary }) + "\n");
     ctx.logger.info(`drained; ${summary.incremental} paths pushed incrementally`);
