@@ -242,6 +242,12 @@ export function renderMarkdown(results: BenchResults): string {
       '  `nix-store --query --outputs "$DRV_PATH"` instead, which adds a few milliseconds per derivation.',
       "- **Helper resources** are the helper process's own (`VmHWM`, `process.cpuUsage()`), without its",
       "  `attic push` children.",
+      "- **Build overhead is not zero.** attic-ci (d) pushes as soon as a push slot is free, so it makes many",
+      "  small `attic push` calls beside the build; each call of the stand-in starts a Deno process and a",
+      "  `nix copy`, which compete with the build for the 2 cores. Most of the overhead in the tables is",
+      "  that, plus the helper's start-up; (e) makes few calls and shows less overhead but caches later.",
+      "- **Graph sizes.** The documented run stops at 500 derivations: the post-build-hook (c) alone needs",
+      "  about 13 minutes per 2,000-derivation run on this machine. `deno task bench --nodes 2000` runs it.",
     ].join("\n"),
   );
   out.push("");
