@@ -4,7 +4,7 @@
  */
 
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
-import { runCli } from "../helpers/cli.ts";
+import { nixCopyArgs, runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/nix.ts";
 
 async function expectUsageError(
@@ -73,12 +73,7 @@ Deno.test("a flag beats its variable", async () => {
   const dir = await tempDir();
   const result = await runCli([
     "exec",
-    "--backend",
-    "nix-copy",
-    "--to",
-    `file://${dir}/cache`,
-    "--state-dir",
-    `${dir}/state`,
+    ...nixCopyArgs(dir),
     "--",
     "true",
   ], { env: { ATTIC_CI_BACKEND: "bogus" }, cwd: dir });

@@ -4,7 +4,7 @@
  */
 
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { readReport, runCli } from "../helpers/cli.ts";
+import { nixCopyArgs, readReport, runCli } from "../helpers/cli.ts";
 import {
   cachedPaths,
   derivationsOf,
@@ -22,14 +22,7 @@ Deno.test("exec pushes every output of a 31-derivation build while it runs, and 
   const tag = newTag();
   const result = await runCli([
     "exec",
-    "--backend",
-    "nix-copy",
-    "--to",
-    `file://${cache}`,
-    "--state-dir",
-    `${dir}/state`,
-    "--report",
-    `${dir}/report.json`,
+    ...nixCopyArgs(dir, { report: true }),
     "--",
     ...graphBuild(tag),
   ], { cwd: dir });
@@ -66,14 +59,7 @@ Deno.test("exec keeps what finished before a failure, skips the failed output, a
   const tag = newTag();
   const result = await runCli([
     "exec",
-    "--backend",
-    "nix-copy",
-    "--to",
-    `file://${cache}`,
-    "--state-dir",
-    `${dir}/state`,
-    "--report",
-    `${dir}/report.json`,
+    ...nixCopyArgs(dir, { report: true }),
     "--",
     ...graphBuild(tag, { failAt: "l2n3" }),
   ], { cwd: dir });
@@ -97,12 +83,7 @@ Deno.test("exec returns 127 when the command does not exist, and still reports",
   const dir = await tempDir();
   const result = await runCli([
     "exec",
-    "--backend",
-    "nix-copy",
-    "--to",
-    `file://${dir}/cache`,
-    "--state-dir",
-    `${dir}/state`,
+    ...nixCopyArgs(dir),
     "--",
     "attic-ci-no-such-command",
   ], { cwd: dir });
@@ -117,12 +98,7 @@ Deno.test("exec passes the command's signal status on as 128+N", async () => {
   const dir = await tempDir();
   const result = await runCli([
     "exec",
-    "--backend",
-    "nix-copy",
-    "--to",
-    `file://${dir}/cache`,
-    "--state-dir",
-    `${dir}/state`,
+    ...nixCopyArgs(dir),
     "--",
     "/bin/sh",
     "-c",

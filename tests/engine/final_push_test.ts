@@ -4,21 +4,14 @@
 
 import { run } from "../../src/cli/run.ts";
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
-import { readReport } from "../helpers/cli.ts";
+import { nixCopyArgs, readReport } from "../helpers/cli.ts";
 import { DeafWatcher, RescanningWatcher, testContext } from "../helpers/context.ts";
 import { graphBuild, hasNarinfo, newTag, sh, storePathsOf, tempDir } from "../helpers/nix.ts";
 
 function execArgs(dir: string, tag: string): string[] {
   return [
     "exec",
-    "--backend",
-    "nix-copy",
-    "--to",
-    `file://${dir}/cache`,
-    "--state-dir",
-    `${dir}/state`,
-    "--report",
-    `${dir}/report.json`,
+    ...nixCopyArgs(dir, { report: true }),
     "--",
     ...graphBuild(tag, { depth: 3 }),
   ];
@@ -73,12 +66,7 @@ Deno.test("push with no recorded session pushes the given paths and says there i
   const one = valid.find((p) => p.endsWith("-l0n0"))!;
   const code = await run([
     "push",
-    "--backend",
-    "nix-copy",
-    "--to",
-    `file://${dir}/cache`,
-    "--state-dir",
-    `${dir}/state`,
+    ...nixCopyArgs(dir),
     one,
   ], t0.ctx);
   assertEquals(code, 0, t0.log());

@@ -51,3 +51,19 @@ export async function readReport(file: string): Promise<
 > {
   return JSON.parse(await Deno.readTextFile(file));
 }
+
+/**
+ * The engine flags of a test that pushes with nix-copy into `<dir>/cache`,
+ * with its state in `<dir>/state` (and, when asked, its report in `<dir>/report.json`).
+ */
+export function nixCopyArgs(dir: string, options: { report?: boolean } = {}): string[] {
+  return [
+    "--backend",
+    "nix-copy",
+    "--to",
+    `file://${dir}/cache`,
+    "--state-dir",
+    `${dir}/state`,
+    ...(options.report ? ["--report", `${dir}/report.json`] : []),
+  ];
+}
