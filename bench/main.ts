@@ -11,7 +11,7 @@ import { describeMachine } from "./machine.ts";
 import { describeNetwork } from "./network.ts";
 import { output } from "./process.ts";
 import { failureTable, timingTable, toText } from "./render_table.ts";
-import { type BenchResults, headline, scenarioTitle } from "./results.ts";
+import { type BenchResults, headline, type ScenarioEntry, scenarioTitle } from "./results.ts";
 import { runScenario, type SuiteSettings } from "./suite.ts";
 import { summarizeScenario } from "./summary.ts";
 import { writeDocs } from "./write_docs.ts";
@@ -48,14 +48,33 @@ async function measure(
 ): Promise<BenchResults | null> {
   const settings = await prepare(options, log);
   if (settings === null) return null;
-  const startedAt = new Date();
+  const earlier = options.resumeFrom === null ? null : await reload(options.resumeFrom);
+  const startedAt = earlier?.startedAt ?? new Date().toISOString();
   const machine = await describeMachine(options.repoRoot);
   log(
     `bench: preset ${options.preset}, cache ${options.cacheKind}, ${machine.cores} cores, ${machine.nix}`,
   );
-  const scenarios = [];
+  const scenarios: ScenarioEntry[] = [];
+  const snapshot = (): BenchResults => ({
+    schema: "attic-ci/benchmarks@1",
+    preset: options.preset,
+    startedAt,
+    endedAt: new Date().toISOString(),
+    machine,
+    cacheKind: options.cacheKind,
+    maxJobs: options.maxJobs,
+    scenarios,
+  });
   try {
     for (const scenario of options.scenarios) {
+      const done = earlier?.scenarios.find((s) =>
+        JSON.stringify(s.result.scenario) === JSON.stringify(scenario)
+      );
+      if (done !== undefined && earlier?.cacheKind === options.cacheKind) {
+        log(`bench: scenario ${scenario.id}: taken from ${options.resumeFrom}`);
+        scenarios.push(done);
+        continue;
+      }
       log(
         `bench: scenario ${scenario.id}: ${scenario.shape.nodes} derivations, ` +
           `${describeNetwork(scenario.network)}, ${scenario.rounds} round(s) of ${
@@ -64,20 +83,19 @@ async function measure(
       );
       const result = await runScenario(scenario, settings);
       scenarios.push({ result, summary: summarizeScenario(result) });
+      // A checkpoint after every scenario: a long run that dies can --resume.
+      if (options.jsonOut !== null) await writeJson(options.jsonOut, snapshot());
     }
   } finally {
     if (!options.keep) await Deno.remove(options.workDir, { recursive: true }).catch(() => {});
   }
-  return {
-    schema: "attic-ci/benchmarks@1",
-    preset: options.preset,
-    startedAt: startedAt.toISOString(),
-    endedAt: new Date().toISOString(),
-    machine,
-    cacheKind: options.cacheKind,
-    maxJobs: options.maxJobs,
-    scenarios,
-  };
+  return snapshot();
+}
+
+async function writeJson(file: string, results: BenchResults): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(results, null, 2) + "\n");
+  await Deno.rename(tmp, file);
 }
 
 /** Read an earlier results file, summarising its runs again. */
@@ -112,14 +130,14 @@ async function publish(
   if (short) {
     console.log("");
     console.log(
-      "Note: builds shorter than a few times the helper's --batch-max-wait (5 s) leave it little to " +
-        "stream; see docs/benchmarks.md for 100 and 500 derivations.",
+      "Note: these builds last only seconds, so fixed costs (start-up, the last push) weigh more; " +
+        "see docs/benchmarks.md for 100 and 500 derivations.",
     );
   }
   console.log("");
   console.log(`Headline: ${headline(results)}`);
   if (options.jsonOut !== null) {
-    await Deno.writeTextFile(options.jsonOut, JSON.stringify(results, null, 2) + "\n");
+    await writeJson(options.jsonOut, results);
     log(`bench: wrote ${options.jsonOut}`);
   }
   if (options.writeDocs) {

@@ -44,6 +44,8 @@ export interface BenchOptions {
   readonly jsonOut: string | null;
   /** Do not run: re-render the tables (and docs) from this results JSON. */
   readonly renderFrom: string | null;
+  /** Reuse the scenarios already measured in this results JSON (same parameters). */
+  readonly resumeFrom: string | null;
   /** The repository root (for src/main.ts, tests/attic_double and docs/). */
   readonly repoRoot: string;
   /** The attic CLI test double. */
@@ -150,7 +152,10 @@ Overrides (applied to every scenario of the preset):
 
 Output:
   --docs / --no-docs    write docs/benchmarks.* (default: only with --full)
-  --json FILE           also write the results as JSON to FILE
+  --json FILE           also write the results as JSON to FILE (rewritten
+                        after every scenario, as a checkpoint)
+  --resume FILE         take scenarios already in FILE (same parameters)
+                        instead of running them again
   --render FILE         run nothing: print (and with --docs, write) the
                         results of an earlier --json FILE again
   --keep                keep every run's directory under --work-dir
@@ -197,6 +202,7 @@ export function parseBenchArgs(
       "no-docs": { type: "boolean" },
       json: { type: "string" },
       render: { type: "string" },
+      resume: { type: "string" },
       keep: { type: "boolean" },
       "work-dir": { type: "string" },
       quiet: { type: "boolean" },
@@ -317,6 +323,7 @@ export function parseBenchArgs(
       writeDocs,
       jsonOut: values.json ?? null,
       renderFrom: values.render ?? null,
+      resumeFrom: values.resume ?? null,
       repoRoot: context.repoRoot,
       atticDouble: `${context.repoRoot}/tests/attic_double/attic`,
       runTimeoutSeconds: 3600,

@@ -15,12 +15,19 @@ import type { ScenarioResult } from "./suite.ts";
 export interface BenchResults {
   readonly schema: "attic-ci/benchmarks@1";
   readonly preset: string;
+  /** ISO time the run started (of the first part, when resumed). */
   readonly startedAt: string;
   readonly endedAt: string;
   readonly machine: MachineInfo;
   readonly cacheKind: CacheKind;
   readonly maxJobs: number;
-  readonly scenarios: readonly { result: ScenarioResult; summary: ScenarioSummary }[];
+  readonly scenarios: readonly ScenarioEntry[];
+}
+
+/** One scenario's runs and their summary. */
+export interface ScenarioEntry {
+  readonly result: ScenarioResult;
+  readonly summary: ScenarioSummary;
 }
 
 /** A human title for a scenario, e.g. "500 derivations, 150 ms per push + 4.0 MiB/s". */
@@ -52,7 +59,11 @@ export function headline(results: BenchResults): string {
         c?.cachedRatio != null ? `${c.cachedRatio.toFixed(2)}× with Nix's post-build-hook` : null,
       ].filter((x) => x !== null);
       parts.push(
-        `On a ${main.result.scenario.shape.nodes}-derivation build with a modelled network, ` +
+        `On a ${main.result.scenario.shape.nodes}-derivation build ${
+          main.result.scenario.network.name === "none"
+            ? "without a network model"
+            : "with a modelled network"
+        }, ` +
           `attic-ci had everything cached ${
             d.cachedRatio.toFixed(2)
           }× the time of the build alone` +

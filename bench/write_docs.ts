@@ -71,7 +71,9 @@ export function scenarioNotes(result: ScenarioResult, summary: ScenarioSummary):
         `of which about ${
           modelled.toFixed(0)
         } ms is the modelled network; the rest is the stand-in's ` +
-        "local work (a `nix copy` per path into the file:// cache).",
+        (network.bandwidthBps === null
+          ? "local work (one `nix copy` of all paths into the file:// cache)."
+          : "local work (a `nix copy` per path into the file:// cache)."),
     );
   }
   for (const s of summary.strategies) {
