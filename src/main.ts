@@ -11,8 +11,18 @@ import { FsStoreWatcher } from "./engine/store_watcher.ts";
 import { stderrLogger } from "./log/logger.ts";
 import { DenoCommandRunner } from "./process/command_runner.ts";
 
-/** How to start this program again: the compiled binary, or deno running this file. */
-export function selfCommand(): string[] {
+/**
+ * The variable naming the command that starts this helper, set by the
+ * component's launcher where the binary runs through an explicit loader
+ * (images without an FHS loader, such as nixos/nix): there `Deno.execPath()`
+ * is the loader, not the helper.
+ */
+export const SELF_VARIABLE = "ATTIC_CI_SELF";
+
+/** How to start this program again: the launcher, the compiled binary, or deno running this file. */
+export function selfCommand(env: Readonly<Record<string, string | undefined>>): string[] {
+  const launcher = env[SELF_VARIABLE];
+  if (launcher) return [launcher];
   const exec = Deno.execPath();
   const isDeno = /(^|\/)deno(\.exe)?$/.test(exec);
   return isDeno ? [exec, "run", "-A", new URL(import.meta.url).pathname] : [exec];
@@ -34,7 +44,7 @@ export function realContext(): CommandContext {
       }
     },
     openWatcher: (storeDir) => new FsStoreWatcher(storeDir),
-    selfCommand: selfCommand(),
+    selfCommand: selfCommand(env),
   };
 }
 

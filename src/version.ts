@@ -1,2 +1,11 @@
-/** The helper's version; kept equal to `version` in deno.json and the CHANGELOG. */
-export const VERSION = "0.1.0";
+/**
+ * The helper's version: `version` in deno.json, the one source of truth that
+ * the release pipeline checks against the tag and the CHANGELOG.
+ *
+ * @module
+ */
+
+import denoJson from "../deno.json" with { type: "json" };
+
+/** The helper's version, e.g. `1.2.3`. */
+export const VERSION: string = denoJson.version;

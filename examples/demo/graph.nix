@@ -8,7 +8,8 @@
 # Arguments:
 #   tag      makes every node new (Nix never rebuilds a valid path)
 #   width    nodes per layer              depth   layers
-#   sleep    seconds each node "builds"   failAt  name of a node whose build fails, e.g. "l3n1"
+#   sleep    seconds each node "builds" ("0": no /bin/sleep, for images without one)
+#   failAt   name of a node whose build fails, e.g. "l3n1"
 { tag ? "demo"
 , width ? 6
 , depth ? 6
@@ -25,7 +26,7 @@ let
       name = "attic-ci-demo-${tag}-${name}";
       builder = "/bin/sh";
       args = [ "-c" ''
-        /bin/sleep ${sleep}
+        ${if sleep == "0" then "" else "/bin/sleep ${sleep}"}
         ${if name == failAt then "echo 'demo: ${name} fails on purpose' >&2; echo partial > $out; exit 1" else ""}
         {
           echo "${name} of ${tag}"

@@ -17,10 +17,12 @@ export function commandHelp(
     if (group.options.length === 0) continue;
     lines.push(`${group.title}:`);
     for (const spec of group.options) {
-      const flag = `  --${spec.flag}${spec.metavar ? ` ${spec.metavar}` : ""}`;
+      const flag = spec.variableOnly
+        ? `  ${variableName(spec.flag)}`
+        : `  --${spec.flag}${spec.metavar ? ` ${spec.metavar}` : ""}`;
       const extra = [
         spec.default !== undefined ? `default ${spec.default}` : null,
-        spec.flagOnly ? null : variableName(spec.flag),
+        spec.flagOnly || spec.variableOnly ? null : variableName(spec.flag),
       ].filter((x) => x !== null).join("; ");
       lines.push(flag.padEnd(34) + spec.help + (extra ? ` [${extra}]` : ""));
     }

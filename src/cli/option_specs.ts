@@ -20,6 +20,17 @@ export interface OptionSpec {
   readonly help: string;
   /** Read from flags only (no variable): per-invocation switches. */
   readonly flagOnly?: boolean;
+  /**
+   * Read from the variable only (no flag): the command line has its own way
+   * to say it, e.g. positional arguments.
+   */
+  readonly variableOnly?: boolean;
+  /**
+   * The variable holds a list: a YAML or JSON sequence such as
+   * `[".#a", ".#b"]` (how GitLab renders an array input inside a string), or
+   * one value per line.
+   */
+  readonly list?: boolean;
 }
 
 /** The variable that carries an option, e.g. `token-variable` → `ATTIC_CI_TOKEN_VARIABLE`. */
@@ -193,6 +204,32 @@ export const STOP_OPTIONS: readonly OptionSpec[] = [
 /** `status --json`. */
 export const STATUS_OPTIONS: readonly OptionSpec[] = [
   { flag: "json", type: "boolean", help: "print the status as JSON", flagOnly: true },
+];
+
+/**
+ * What `attic-ci build` builds. On the command line they are the positional
+ * INSTALLABLEs and the NIX_ARGS after `--`; the component hands them over as
+ * variables, so a value with spaces, quotes or `$(…)` is data, never shell.
+ */
+export const BUILD_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "installables",
+    type: "string",
+    multiple: true,
+    list: true,
+    variableOnly: true,
+    metavar: "LIST",
+    help: 'installables to build when none are given as arguments, e.g. [".#a", ".#b"]',
+  },
+  {
+    flag: "nix-flags",
+    type: "string",
+    multiple: true,
+    list: true,
+    variableOnly: true,
+    metavar: "LIST",
+    help: 'arguments for nix build when none follow --, e.g. ["-L", "--keep-going"]',
+  },
 ];
 
 /** `--help` and `--version`, accepted everywhere. */

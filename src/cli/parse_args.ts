@@ -7,6 +7,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../errors.ts";
 import { type OptionSpec, variableName } from "./option_specs.ts";
 
@@ -46,6 +47,7 @@ export function parseCommandArgs(
 ): ParsedArgs {
   const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {};
   for (const spec of specs) {
+    if (spec.variableOnly) continue;
     options[spec.flag] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}) };
   }
   let parsed;
@@ -95,8 +97,40 @@ function fromVariable(
     if (FALSE.has(lower)) return false;
     throw new ConfigError(variable, `expected true or false, got "${text}"`);
   }
+  if (spec.list) return listFromVariable(variable, text);
   if (spec.multiple) return text.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
   return text;
+}
+
+/**
+ * A list variable: a YAML flow sequence (JSON is one) or one value per line.
+ * The failsafe schema keeps every item a string exactly as written, so
+ * `[1.10]` stays "1.10" and nothing is ever evaluated.
+ */
+export function listFromVariable(variable: string, text: string): string[] {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith("[")) {
+    return trimmed.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+  }
+  let items: unknown;
+  try {
+    items = parseYaml(trimmed, { schema: "failsafe" });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new ConfigError(
+      variable,
+      `is not a valid list (${reason})`,
+      'write a YAML or JSON list such as [".#a", ".#b"], or one value per line',
+    );
+  }
+  if (!Array.isArray(items) || !items.every((item) => typeof item === "string")) {
+    throw new ConfigError(
+      variable,
+      "must be a list of strings",
+      'write a YAML or JSON list such as [".#a", ".#b"], or one value per line',
+    );
+  }
+  return items.filter((item) => item.length > 0);
 }
 
 function argError(error: unknown): ConfigError {

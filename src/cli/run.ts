@@ -6,6 +6,7 @@
  */
 
 import { bootstrapCommand } from "../commands/bootstrap.ts";
+import { buildCommand } from "../commands/build.ts";
 import type { CommandContext } from "../commands/context.ts";
 import { execCommand } from "../commands/exec.ts";
 import { pushCommand, stopCommand } from "../commands/finish.ts";
@@ -23,6 +24,7 @@ Usage: attic-ci COMMAND [OPTIONS]
 
 Commands:
   exec [opts] -- CMD…    stream while CMD runs, then drain, final push, report; exit with CMD's status
+  build [opts] [REF…]    the same for nix build REF… (what the component's nix-build job runs)
   start [opts]           bootstrap, start the detached watcher, return at once
   stop [--timeout S]     stop the watcher, wait for its drain, final push, print the report
   push [opts] [PATH…]    final push: PATHs, result* out-links, and what the state dir says is missing
@@ -41,6 +43,7 @@ type Command = (argv: readonly string[], ctx: CommandContext) => Promise<number>
 
 const COMMANDS: Record<string, Command> = {
   exec: execCommand,
+  build: buildCommand,
   start: startCommand,
   stop: stopCommand,
   push: pushCommand,
@@ -67,7 +70,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
       throw new ConfigError(
         name,
         "unknown command",
-        "use one of exec, start, stop, push, watch, bootstrap, status (see attic-ci --help)",
+        "use one of exec, build, start, stop, push, watch, bootstrap, status (see attic-ci --help)",
       );
     }
     return await command(rest, ctx);

@@ -14,6 +14,7 @@ import {
   PUSH_OPTIONS,
   TARGET_OPTIONS,
 } from "../cli/option_specs.ts";
+import type { EngineConfig } from "../cli/engine_config.ts";
 import { ConfigError } from "../errors.ts";
 import { PathTimeline } from "../engine/path_timeline.ts";
 import { runForwardingSignals } from "../process/child_process.ts";
@@ -24,6 +25,7 @@ import {
   buildReport,
   emitReport,
   openSession,
+  recordSessionEnd,
   retryDeferredBootstrap,
   runFinalPush,
   setUpBackend,
@@ -73,7 +75,20 @@ export async function execCommand(argv: readonly string[], ctx: CommandContext):
       "write the build after --, e.g. attic-ci exec -- nix build .#all",
     );
   }
-  const { config } = parsed;
+  return await execUnderSession(parsed.config, build, ctx, { name: "exec" });
+}
+
+/**
+ * The lifecycle of `exec` (and `build`): stream while `command` runs, then
+ * drain, final push and report; returns the command's status (or 1 under
+ * `--strict` when a good build could not be cached).
+ */
+export async function execUnderSession(
+  config: EngineConfig,
+  command: readonly string[],
+  ctx: CommandContext,
+  options: { name: "exec" | "build" },
+): Promise<number> {
   const files = stateFiles(config.stateDir);
   await ensurePrivateDir(files.dir);
   const setup = await setUpBackend(config, ctx, files);
@@ -88,10 +103,10 @@ export async function execCommand(argv: readonly string[], ctx: CommandContext):
 
   let exitCode: number;
   try {
-    exitCode = await runForwardingSignals(build, { cwd: ctx.cwd });
+    exitCode = await runForwardingSignals(command, { cwd: ctx.cwd });
   } catch (error) {
     ctx.logger.warn(
-      `cannot start ${build[0]}: ${error instanceof Error ? error.message : error}`,
+      `cannot start ${command[0]}: ${error instanceof Error ? error.message : error}`,
     );
     exitCode = error instanceof Deno.errors.NotFound ? 127 : 126;
   }
@@ -104,7 +119,7 @@ export async function execCommand(argv: readonly string[], ctx: CommandContext):
       outLinkDir: ctx.cwd,
     });
     const report = buildReport(
-      "exec",
+      options.name,
       config,
       backend?.target ?? "none (no attic client)",
       summarize(session, timeline, startedAt, setup.bootstrap),
@@ -113,6 +128,7 @@ export async function execCommand(argv: readonly string[], ctx: CommandContext):
       exitCode,
     );
     await emitReport(report, ctx, config.reportFile);
+    await recordSessionEnd(files, { pushed: report.pushed });
     if (config.strict && report.failed.length > 0 && exitCode === 0) return 1;
   } catch (error) {
     ctx.logger.warn(

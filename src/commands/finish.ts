@@ -15,6 +15,7 @@ import { ENGINE_OPTIONS, GLOBAL_OPTIONS, STOP_OPTIONS } from "../cli/option_spec
 import { PathTimeline } from "../engine/path_timeline.ts";
 import { ConfigError } from "../errors.ts";
 import { Ledger } from "../state/ledger.ts";
+import { readSessionRecord } from "../state/session_file.ts";
 import { ensurePrivateDir, readOptional, type StateFiles, stateFiles } from "../state/state_dir.ts";
 import type { CommandContext } from "./context.ts";
 import { ENGINE_HELP_GROUPS } from "./exec.ts";
@@ -111,6 +112,17 @@ async function finish(
     outLinkDir: ctx.cwd,
     paths: command === "push" ? args.positionals : [],
   });
+  const ended = stopped === null ? (await readSessionRecord(files.session))?.ended : undefined;
+  if (ended !== undefined && configError === null && final.pushed + final.failed.size === 0) {
+    // The after_script safety net after an exec/build that finished on its own: a second
+    // report would only repeat the first one's summary line.
+    ctx.logger.info(
+      `nothing left to push: the session already ended with its own final push at ${
+        new Date(ended.at).toISOString()
+      } (${ended.pushed} store paths pushed; its report is above)`,
+    );
+    return 0;
+  }
   const report = buildReport(
     command,
     config,

@@ -9,7 +9,8 @@
 import { type EngineConfig, engineConfig } from "../cli/engine_config.ts";
 import { parseCommandArgs, type ParsedArgs } from "../cli/parse_args.ts";
 import type { OptionSpec } from "../cli/option_specs.ts";
-import { defaultStateDir, readOptional, stateFiles } from "../state/state_dir.ts";
+import { readSessionRecord } from "../state/session_file.ts";
+import { defaultStateDir, stateFiles } from "../state/state_dir.ts";
 
 /** Parsed arguments plus the validated engine configuration, or a request for help. */
 export type CommandConfig =
@@ -26,10 +27,7 @@ export async function parseEngineCommand(
   let args = parseCommandArgs(argv, specs, env);
   if (options.useSavedSession && !args.values.has("help")) {
     const dir = String(args.values.get("state-dir")?.value ?? defaultStateDir(env));
-    const text = await readOptional(stateFiles(dir).session).catch(() => null);
-    const saved = text
-      ? (JSON.parse(text) as { options?: Record<string, string> }).options
-      : undefined;
+    const saved = (await readSessionRecord(stateFiles(dir).session))?.options;
     if (saved) {
       args = parseCommandArgs(argv, specs, env, {
         saved,

@@ -19,11 +19,18 @@ import { finalPush, type FinalPushResult } from "../engine/final_push.ts";
 import type { PathTimeline } from "../engine/path_timeline.ts";
 import { StreamingSession } from "../engine/streaming_session.ts";
 import { Ledger } from "../state/ledger.ts";
-import { type StateFiles, writePrivateFile } from "../state/state_dir.ts";
+import { markSessionEnded, writeSessionRecord } from "../state/session_file.ts";
+import type { StateFiles } from "../state/state_dir.ts";
 import { PathFilter } from "../store/path_filter.ts";
 import { listStoreNames } from "../store/store_listing.ts";
 import { NixValidityChecker } from "../store/validity_checker.ts";
-import { formatReport, peakRssBytes, type Report, REPORT_SCHEMA } from "../report/report.ts";
+import {
+  formatPushCalls,
+  formatReport,
+  peakRssBytes,
+  type Report,
+  REPORT_SCHEMA,
+} from "../report/report.ts";
 import type { CommandContext } from "./context.ts";
 import type { SessionSummary } from "./session_summary.ts";
 
@@ -111,10 +118,11 @@ export async function openSession(
   const startedAt = Date.now();
   const baseline = await storeBaseline(config.storeDir);
   const ledger = await Ledger.begin(files, baseline);
-  await writePrivateFile(
-    files.session,
-    JSON.stringify({ startedAt, pid: Deno.pid, options: savedOptions(config) }),
-  );
+  await writeSessionRecord(files.session, {
+    startedAt,
+    pid: Deno.pid,
+    options: savedOptions(config),
+  });
   const session = new StreamingSession({
     watcher: ctx.openWatcher(config.storeDir),
     checker: new NixValidityChecker(ctx.runner, { removeEnv: [config.tokenVariable] }),
@@ -246,6 +254,10 @@ export function buildReport(
     drainSeconds: summary.drainSeconds,
     resources: { peakRssBytes: peakRssBytes(), cpuSeconds: (cpu.user + cpu.system) / 1e6 },
     paths: timeline.records(),
+    pushCalls: [
+      ...summary.pushCalls.map((call) => ({ ...call, phase: "incremental" as const })),
+      ...final.calls.map((call) => ({ ...call, phase: "final" as const })),
+    ],
   };
 }
 
@@ -258,6 +270,11 @@ export async function emitReport(
   const { summary, details } = formatReport(report);
   ctx.logger.plain(summary);
   for (const line of details) ctx.logger.info(line);
+  if (report.pushCalls.length > 0) {
+    ctx.logger.sectionStart("push_calls", `push calls: ${report.pushCalls.length}, one per line`);
+    for (const line of formatPushCalls(report.pushCalls)) ctx.logger.info(line);
+    ctx.logger.sectionEnd("push_calls");
+  }
   if (report.failed.length > 0) {
     ctx.logger.warn(
       `${report.failed.length} store path(s) could not be pushed; the build result is unaffected` +
@@ -288,4 +305,18 @@ export async function retryDeferredBootstrap(
     );
   }
   return setup.backend;
+}
+
+/**
+ * Records that the session ended with its own final push, so the
+ * after_script safety net (`attic-ci push`) can say so instead of printing a
+ * second report. A failure to record only costs that courtesy.
+ */
+export async function recordSessionEnd(
+  files: StateFiles,
+  summary: { pushed: number },
+): Promise<void> {
+  await markSessionEnded(files.session, { at: Date.now(), pushed: summary.pushed }).catch(
+    () => {},
+  );
 }

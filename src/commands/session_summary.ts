@@ -8,6 +8,7 @@
 
 import type { BootstrapResult } from "../attic/bootstrap.ts";
 import type { PathRecord } from "../engine/path_timeline.ts";
+import type { PushCall } from "../engine/push_scheduler.ts";
 import type { StreamingSession } from "../engine/streaming_session.ts";
 import type { PathTimeline } from "../engine/path_timeline.ts";
 
@@ -26,6 +27,8 @@ export interface SessionSummary {
   readonly drainSeconds: number;
   readonly bootstrap: Pick<BootstrapResult, "mode" | "reason" | "seconds"> | null;
   readonly paths: PathRecord[];
+  /** Every push call while streaming. */
+  readonly pushCalls: readonly PushCall[];
 }
 
 /** Summarises a drained session. */
@@ -54,6 +57,7 @@ export function summarize(
       seconds: bootstrap.seconds,
     },
     paths: timeline.records(),
+    pushCalls: [...session.pushCalls],
   };
 }
 
@@ -73,5 +77,6 @@ export function emptySummary(startedAt: number): SessionSummary {
     drainSeconds: 0,
     bootstrap: null,
     paths: [],
+    pushCalls: [],
   };
 }

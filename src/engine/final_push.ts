@@ -17,7 +17,7 @@ import { listStoreNames, newNames } from "../store/store_listing.ts";
 import { type StorePath, storePath, toTopLevelStorePath } from "../store/store_path.ts";
 import type { ValidityChecker } from "../store/validity_checker.ts";
 import type { PathTimeline } from "./path_timeline.ts";
-import { PushScheduler, type PushSchedulerOptions } from "./push_scheduler.ts";
+import { type PushCall, PushScheduler, type PushSchedulerOptions } from "./push_scheduler.ts";
 
 /** What the final push needs. */
 export interface FinalPushParts {
@@ -65,7 +65,12 @@ export interface FinalPushResult {
   failed: Map<StorePath, string>;
   invocations: number;
   retries: number;
+  /** Every push call of the final push. */
+  calls: PushCall[];
 }
+
+/** Paths listed one per line in the (collapsed) final-push section before it says "… and N more". */
+const DETAIL_LINES = 200;
 
 /** Runs the final push; see the module documentation. */
 export async function finalPush(
@@ -85,6 +90,7 @@ export async function finalPush(
     failed: new Map(),
     invocations: 0,
     retries: 0,
+    calls: [],
   };
   const targets = new Set<StorePath>();
 
@@ -133,6 +139,12 @@ export async function finalPush(
   for (const path of invalid) {
     if (!result.invalid.includes(path)) result.invalid.push(path);
   }
+  logger.info(
+    `${toPush.length} path(s) to push: ${result.outLinks} from result* out-links, ` +
+      `${result.reconciled} found by reconcile, ${result.given} given`,
+  );
+  for (const path of toPush.slice(0, DETAIL_LINES)) logger.info(`  ${path}`);
+  if (toPush.length > DETAIL_LINES) logger.info(`  … and ${toPush.length - DETAIL_LINES} more`);
   if (toPush.length === 0) return result;
   if (parts.backend === null) {
     for (const path of toPush) result.failed.set(path, "no backend available to push with");
@@ -156,6 +168,7 @@ export async function finalPush(
       recording = recording.then(() => ledger.record(paths));
     },
     onFailed: (path, error) => result.failed.set(path, error.message),
+    onCall: (call) => result.calls.push(call),
     onRetry: (paths, attempt, error) =>
       logger.warn(
         `final push of ${paths.length} path(s) failed (${error.message}); retry ${attempt}`,
@@ -166,6 +179,9 @@ export async function finalPush(
   await recording;
   result.invocations = scheduler.stats.invocations;
   result.retries = scheduler.stats.retries;
+  logger.info(
+    `pushed ${result.pushed} path(s) in ${result.invocations} call(s); ${result.failed.size} failed`,
+  );
   return result;
 }
 

@@ -33,10 +33,23 @@ export interface PushSchedulerOptions {
   readonly onPushed?: (paths: readonly StorePath[]) => void;
   /** Called for each path given up on, with the last error. */
   readonly onFailed?: (path: StorePath, error: Error) => void;
+  /** Called after every push call (each attempt and split half), for the report. */
+  readonly onCall?: (call: PushCall) => void;
   /** Called before each retry, for the log. */
   readonly onRetry?: (paths: readonly StorePath[], attempt: number, error: Error) => void;
   /** @default systemClock */
   readonly clock?: Clock;
+}
+
+/** One push call, as the report lists it. */
+export interface PushCall {
+  /** Epoch milliseconds when the call started. */
+  readonly startedAt: number;
+  readonly seconds: number;
+  /** Paths given to the call (their closures may add more). */
+  readonly paths: number;
+  /** Why the call failed; null when it succeeded. */
+  readonly error: string | null;
 }
 
 /** Counters kept by the scheduler. */
@@ -190,13 +203,21 @@ export class PushScheduler {
   /** One push call; null on success. */
   async #attempt(batch: StorePath[]): Promise<Error | null> {
     this.stats.invocations++;
+    const startedAt = this.#clock.now();
+    let failure: Error | null = null;
     try {
       await this.#backend.push(batch, { signal: this.#abort.signal });
-      this.#options.onPushed?.(batch);
-      return null;
     } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
+      failure = error instanceof Error ? error : new Error(String(error));
     }
+    this.#options.onCall?.({
+      startedAt,
+      seconds: (this.#clock.now() - startedAt) / 1000,
+      paths: batch.length,
+      error: failure?.message ?? null,
+    });
+    if (failure === null) this.#options.onPushed?.(batch);
+    return failure;
   }
 
   #giveUp(batch: StorePath[], error: Error): void {

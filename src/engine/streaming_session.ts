@@ -16,7 +16,7 @@ import type { ValidityChecker } from "../store/validity_checker.ts";
 import { BatchQueue, type BatchQueueOptions } from "./batch_queue.ts";
 import { type Clock, delay, systemClock } from "./clock.ts";
 import type { PathTimeline } from "./path_timeline.ts";
-import { PushScheduler, type PushSchedulerOptions } from "./push_scheduler.ts";
+import { type PushCall, PushScheduler, type PushSchedulerOptions } from "./push_scheduler.ts";
 import type { StoreEvent, StoreWatcher } from "./store_watcher.ts";
 
 /** The parts a session is made of. */
@@ -80,6 +80,7 @@ export class StreamingSession {
   readonly #seen = new Set<string>();
   readonly #invalid = new Set<StorePath>();
   readonly #failed = new Map<StorePath, string>();
+  readonly #calls: PushCall[] = [];
   readonly #toVerify = new Set<StorePath>();
   readonly #queue: BatchQueue<StorePath>;
   readonly #scheduler: PushScheduler | null;
@@ -108,6 +109,7 @@ export class StreamingSession {
       ...(options.batch?.maxSize ? { maxBatchSize: options.batch.maxSize } : {}),
       clock: this.#clock,
       onPushed: (paths) => this.#onPushed(paths),
+      onCall: (call) => this.#calls.push(call),
       onFailed: (path, error) => {
         this.#failed.set(path, error.message);
         this.#changed();
@@ -147,6 +149,11 @@ export class StreamingSession {
   /** Invalid paths met (failed builds' leftovers, paths still being built). */
   get invalid(): ReadonlySet<StorePath> {
     return this.#invalid;
+  }
+
+  /** Every push call made so far, in order of completion. */
+  get pushCalls(): readonly PushCall[] {
+    return this.#calls;
   }
 
   /** Push calls and retries made so far. */

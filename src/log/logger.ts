@@ -67,7 +67,8 @@ export class TextLogger implements Logger {
   sectionEnd(id: string): void {
     if (!this.#sections) return;
     const now = Math.floor(Date.now() / 1000);
-    this.#write(`\x1b[0Ksection_end:${now}:attic_ci_${id}\r\x1b[0K`);
+    // The newline ends the marker's line: text after it on the same line would be eaten by it.
+    this.#write(`\x1b[0Ksection_end:${now}:attic_ci_${id}\r\x1b[0K\n`);
   }
 }
 

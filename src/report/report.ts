@@ -8,6 +8,7 @@
  */
 
 import type { PathRecord } from "../engine/path_timeline.ts";
+import type { PushCall } from "../engine/push_scheduler.ts";
 import type { StorePath } from "../store/store_path.ts";
 
 /** The JSON report's schema identifier. */
@@ -46,6 +47,28 @@ export interface Report {
   readonly drainSeconds: number;
   readonly resources: { peakRssBytes: number | null; cpuSeconds: number };
   readonly paths: PathRecord[];
+  /** Every push call, streaming first, then the final push. */
+  readonly pushCalls: ReportedPushCall[];
+}
+
+/** A push call in the report, with the phase it belongs to. */
+export interface ReportedPushCall extends PushCall {
+  readonly phase: "incremental" | "final";
+}
+
+/** Push calls listed one per line (in a collapsed section) before "… and N more". */
+const CALL_LINES = 500;
+
+/** One line per push call, for the collapsible section after the summary. */
+export function formatPushCalls(calls: readonly ReportedPushCall[]): string[] {
+  const lines = calls.slice(0, CALL_LINES).map((call) => {
+    const at = new Date(call.startedAt).toISOString().slice(11, 23);
+    const outcome = call.error === null ? "ok" : `failed: ${call.error}`;
+    return `${at} ${call.phase.padEnd(11)} ${String(call.paths).padStart(4)} path(s) ` +
+      `${call.seconds.toFixed(2).padStart(7)} s  ${outcome}`;
+  });
+  if (calls.length > CALL_LINES) lines.push(`… and ${calls.length - CALL_LINES} more`);
+  return lines;
 }
 
 /** The report as lines for the log; the first is the grep-able summary. */
