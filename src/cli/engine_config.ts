@@ -52,9 +52,10 @@ const count = (min: number) =>
 
 const rawSchema = z.object({
   backend: z.enum(["attic", "nix-copy"], { error: "expected attic or nix-copy" }),
+  // Attic's own rule (attic/src/cache.rs CACHE_NAME_REGEX): anything else fails every push.
   cache: z.string().regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-    "expected a cache name of letters, digits, '.', '_' and '-'",
+    /^[A-Za-z0-9][A-Za-z0-9_+-]{0,49}$/,
+    "expected an attic cache name: a letter or digit, then up to 49 letters, digits, '-', '_' or '+'",
   ).optional(),
   server: z.string().regex(/^https?:\/\/[^\s]+$/, "expected an http:// or https:// URL")
     .optional(),

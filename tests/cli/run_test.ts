@@ -5,7 +5,7 @@
 
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { nixCopyArgs, runCli } from "../helpers/cli.ts";
-import { tempDir } from "../helpers/nix.ts";
+import { ROOT, tempDir } from "../helpers/nix.ts";
 
 async function expectUsageError(
   args: string[],
@@ -137,4 +137,7 @@ Deno.test("--help and --version print to stdout and exit 0", async () => {
   const version = await runCli(["--version"]);
   assertEquals(version.code, 0);
   assert(/^attic-ci \d+\.\d+\.\d+\n$/.test(version.stdout), version.stdout);
+  // One source of truth: the version in deno.json.
+  const { version: declared } = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  assertEquals(version.stdout, `attic-ci ${declared}\n`);
 });

@@ -8,7 +8,6 @@ import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import {
   componentProject,
   GITLAB_SECTIONS,
-  pipelineWorld,
   sectionsAround,
   selfInclude,
 } from "../helpers/gitlab_ci_local.ts";
@@ -22,7 +21,6 @@ function nixBuildPipeline(inputs: string): string {
     inputs:
       cache: main
       server: http://attic.test.invalid/
-      nix_flags: ["--impure"]
 ${inputs}`;
 }
 
@@ -31,7 +29,7 @@ Deno.test("nix-build builds the flake in a job, streams every output to the cach
     pipeline: nixBuildPipeline(`      installables: [".#default"]\n`),
   });
   try {
-    const world = pipelineWorld(project.scratch);
+    const world = project.world;
     const result = await project.run([...GITLAB_SECTIONS], { env: world.env });
     assertEquals(result.code, 0, result.output);
 
@@ -66,7 +64,7 @@ Deno.test("nix-build keeps a failed build's finished outputs, fails the job, and
     pipeline: nixBuildPipeline(`      installables: [".#failing"]\n`),
   });
   try {
-    const world = pipelineWorld(project.scratch);
+    const world = project.world;
     const result = await project.run([], { env: world.env });
     assert(result.code !== 0, `the pipeline passed:\n${result.output}`);
     assertIncludes(result.output, "FAIL  nix-build");
@@ -94,14 +92,41 @@ Deno.test("nix-build keeps a failed build's finished outputs, fails the job, and
   }
 });
 
+Deno.test("nix-build with backend nix-copy pushes to a store URL that names CI/CD variables", async () => {
+  const project = await componentProject({
+    pipeline: `include:
+  - component: ${selfInclude("nix-build")}
+    inputs:
+      backend: nix-copy
+      to: file://$SELFTEST_CACHE_DIR/nix-cache
+      installables: [".#second"]
+`,
+    sleep: "0",
+  });
+  try {
+    // (Not $CI_PROJECT_DIR: gitlab-ci-local sets it to /builds/… for any job with an image.)
+    const result = await project.run(["--variable", `SELFTEST_CACHE_DIR=${project.scratch}`]);
+    assertEquals(result.code, 0, result.output);
+    const { valid } = await storePathsOf(project.world.tag);
+    assertEquals(valid.length, 10);
+    const cache = `${project.scratch}/nix-cache`;
+    assert(await nixReadsBack(`file://${cache}`, valid), "Nix cannot read the outputs back");
+    // No attic client was needed, and no token.
+    assert(!(await project.jobLog("nix-build")).includes("bootstrap"), "nix-copy bootstrapped");
+  } finally {
+    await project.dispose();
+  }
+});
+
 Deno.test("nix-build passes installables with quotes and $(…) to nix as data, never to a shell", async () => {
   const project = await componentProject({
     pipeline: nixBuildPipeline(
       `      installables: [".#default", "x'y\\"z $(touch PWNED) \`touch PWNED2\` $HOME; touch PWNED3"]\n`,
     ),
+    sleep: "0",
   });
   try {
-    const world = pipelineWorld(project.scratch, { sleep: "0" });
+    const world = project.world;
     const result = await project.run([], { env: world.env });
     // Nix refuses the odd installable: the job fails, nothing ran.
     assert(result.code !== 0, result.output);
@@ -115,7 +140,7 @@ Deno.test("nix-build passes installables with quotes and $(…) to nix as data, 
     // One argv item, exactly as written ($HOME not expanded), quoted for display only.
     assertIncludes(
       log,
-      `running: nix build --impure .#default 'x'\\''y"z $(touch PWNED) \`touch PWNED2\` $HOME; touch PWNED3'`,
+      `running: nix build .#default 'x'\\''y"z $(touch PWNED) \`touch PWNED2\` $HOME; touch PWNED3'`,
     );
     assertIncludes(log, "x'y\"z $(touch PWNED)");
   } finally {

@@ -52,6 +52,8 @@ export interface ComponentProject {
   readonly dir: string;
   /** A scratch directory beside it, removed with it. */
   readonly scratch: string;
+  /** The cache, token and build tag of this project's pipelines. */
+  readonly world: PipelineWorld;
   /** A directory first on the jobs' PATH (holds the `attic-ci` wrapper unless disabled). */
   readonly bin: string;
   /** The jobs' TMPDIR: holds their default state directories and helper downloads. */
@@ -74,6 +76,8 @@ export interface ComponentProjectOptions {
   readonly env?: Record<string, string>;
   /** Extra files to commit, by relative path. */
   readonly files?: Record<string, string>;
+  /** Seconds each derivation of the self-test flake takes to build. @default "0.1" */
+  readonly sleep?: string;
 }
 
 /** Creates a component project and commits it. */
@@ -99,6 +103,11 @@ export async function componentProject(
   );
   await Deno.writeTextFile(`${project}/.gitlab-ci.yml`, options.pipeline);
   await Deno.writeTextFile(`${project}/.gitignore`, ".gitlab-ci-local/\nresult*\n");
+  // The flake reads its tag and build time from committed files (no --impure needed), so
+  // every project builds new derivations, as the examples do in a consumer's repository.
+  const world = pipelineWorld(scratch);
+  await Deno.writeTextFile(`${project}/tests/component/fixture/tag`, world.tag);
+  await Deno.writeTextFile(`${project}/tests/component/fixture/sleep`, options.sleep ?? "0.1");
   for (const [path, text] of Object.entries(options.files ?? {})) {
     await Deno.mkdir(`${project}/${path}`.replace(/\/[^/]*$/, ""), { recursive: true });
     await Deno.writeTextFile(`${project}/${path}`, text);
@@ -134,11 +143,13 @@ export async function componentProject(
     HOME: home,
     NO_COLOR: "1",
     FORCE_COLOR: "0",
+    ...world.env,
     ...options.env,
   };
   return {
     dir: project,
     scratch,
+    world,
     bin,
     tmp,
     async run(args, runOptions = {}) {
@@ -207,14 +218,14 @@ export interface PipelineWorld {
   /** `ATTIC_DOUBLE_ROOT`; the cache of `main` is `<root>/caches/main`. */
   readonly root: string;
   readonly token: string;
-  /** `ATTIC_CI_TEST_TAG`: makes every derivation of the run new. */
+  /** The self-test flake's tag: makes every derivation of the project new. */
   readonly tag: string;
   /** Variables for gitlab-ci-local (and its jobs). */
   readonly env: Record<string, string>;
 }
 
 /** A fresh {@linkcode PipelineWorld} under `dir`. */
-export function pipelineWorld(dir: string, options: { sleep?: string } = {}): PipelineWorld {
+function pipelineWorld(dir: string): PipelineWorld {
   const root = `${dir}/double`;
   const token = `attic-secret-${crypto.randomUUID()}`;
   const tag = `c${crypto.randomUUID().slice(0, 8)}`;
@@ -222,12 +233,7 @@ export function pipelineWorld(dir: string, options: { sleep?: string } = {}): Pi
     root,
     token,
     tag,
-    env: {
-      ATTIC_DOUBLE_ROOT: root,
-      ATTIC_TOKEN: token,
-      ATTIC_CI_TEST_TAG: tag,
-      ATTIC_CI_TEST_SLEEP: options.sleep ?? "0.1",
-    },
+    env: { ATTIC_DOUBLE_ROOT: root, ATTIC_TOKEN: token },
   };
 }
 
