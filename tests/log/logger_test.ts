@@ -14,17 +14,19 @@ Deno.test("TextLogger ends every section marker with a newline, so the next line
   logger.info("inside");
   logger.sectionEnd("final_push");
   logger.plain("watch-store pushed 3 store paths incrementally");
-  const lines = text.split("\n");
+  // Control characters made visible, so the expectations read as what GitLab parses.
+  const lines = text.replaceAll("\x1b", "<ESC>").replaceAll("\r", "<CR>").split("\n");
   assertEquals(lines.length, 5);
   assertEquals(
-    /^\x1b\[0Ksection_start:\d+:attic_ci_final_push\[collapsed=true\]\r\x1b\[0Kfinal push$/.test(
-      lines[0]!,
-    ),
+    /^<ESC>\[0Ksection_start:\d+:attic_ci_final_push\[collapsed=true\]<CR><ESC>\[0Kfinal push$/
+      .test(
+        lines[0]!,
+      ),
     true,
     JSON.stringify(lines[0]),
   );
   assertEquals(lines[1], "attic-ci: inside");
-  assertEquals(/^\x1b\[0Ksection_end:\d+:attic_ci_final_push\r\x1b\[0K$/.test(lines[2]!), true);
+  assertEquals(/^<ESC>\[0Ksection_end:\d+:attic_ci_final_push<CR><ESC>\[0K$/.test(lines[2]!), true);
   assertEquals(lines[3], "watch-store pushed 3 store paths incrementally");
 });
 
