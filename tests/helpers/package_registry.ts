@@ -2,13 +2,15 @@
  * A local HTTP server standing in for GitLab's generic package registry: it
  * serves files under `/api/v4/projects/<encoded path>/packages/generic/…`
  * (and anywhere else, for mirrors), answers 404 for anything it does not
- * have, and records every request with its `JOB-TOKEN` header.
+ * have, takes uploads (`PUT`, 201 Created, only with a `JOB-TOKEN`), and
+ * records every request with its `JOB-TOKEN` header.
  *
  * @module
  */
 
 /** One request the registry saw. */
 export interface RegistryRequest {
+  readonly method: string;
   readonly path: string;
   readonly jobToken: string | null;
 }
@@ -41,13 +43,26 @@ export function genericPackagePath(
 export function startRegistry(): PackageRegistry {
   const files = new Map<string, Uint8Array>();
   const requests: RegistryRequest[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
-    const path = new URL(request.url).pathname;
-    requests.push({ path, jobToken: request.headers.get("JOB-TOKEN") });
-    const body = files.get(path);
-    if (body === undefined) return new Response('{"message":"404 Not Found"}', { status: 404 });
-    return new Response(body.slice().buffer);
-  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => {
+      const path = new URL(request.url).pathname;
+      const jobToken = request.headers.get("JOB-TOKEN");
+      requests.push({ method: request.method, path, jobToken });
+      if (request.method === "PUT") {
+        if (!jobToken) {
+          return new Response('{"message":"401 Unauthorized"}', {
+            status: 401,
+          });
+        }
+        files.set(path, new Uint8Array(await request.arrayBuffer()));
+        return new Response('{"message":"201 Created"}', { status: 201 });
+      }
+      const body = files.get(path);
+      if (body === undefined) return new Response('{"message":"404 Not Found"}', { status: 404 });
+      return new Response(body.slice().buffer);
+    },
+  );
   const origin = `http://127.0.0.1:${server.addr.port}`;
   return {
     origin,

@@ -1,0 +1,42 @@
+/**
+ * The platforms a release ships, named as Nix names systems (what the
+ * templates' helper step computes from `uname`), with `deno compile`'s target
+ * triple for each. One place: the compile task, the upload, the release links
+ * and the tests all read this table.
+ *
+ * @module
+ */
+
+/** A platform the helper is compiled for. */
+export interface ReleaseTarget {
+  /** Nix system name, e.g. `x86_64-linux`. */
+  readonly system: string;
+  /** `deno compile --target` triple. */
+  readonly triple: string;
+}
+
+/** Every platform of a release. */
+export const RELEASE_TARGETS: readonly ReleaseTarget[] = [
+  { system: "x86_64-linux", triple: "x86_64-unknown-linux-gnu" },
+  { system: "aarch64-linux", triple: "aarch64-unknown-linux-gnu" },
+  { system: "x86_64-darwin", triple: "x86_64-apple-darwin" },
+  { system: "aarch64-darwin", triple: "aarch64-apple-darwin" },
+];
+
+/** The release file of a platform, e.g. `attic-ci-x86_64-linux`. */
+export function releaseFile(system: string): string {
+  return `attic-ci-${system}`;
+}
+
+/** The checksums file every release carries. */
+export const CHECKSUMS_FILE = "SHA256SUMS";
+
+/** The generic package the files are uploaded to. */
+export const PACKAGE_NAME = "attic-ci";
+
+/**
+ * A semver version as the CI/CD Catalog accepts it: bare `1.2.3`, prereleases
+ * allowed (`1.3.0-rc.1`), no `v` prefix, no leading zeros.
+ */
+export const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;

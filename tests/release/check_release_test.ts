@@ -1,0 +1,89 @@
+/**
+ * The tag pipeline's gate: a bare semver tag equal to deno.json's version,
+ * with a CHANGELOG section that becomes the release notes.
+ */
+
+import { changelogSection, checkRelease, main } from "../../release/check_release.ts";
+import { assertEquals, assertIncludes, assertRejects } from "../helpers/assert.ts";
+import { tempDir } from "../helpers/nix.ts";
+
+const CHANGELOG = `# Changelog
+
+## [Unreleased]
+
+## [1.2.0] - 2026-11-23
+
+### Added
+
+- The thing.
+
+## [1.1.0] - 2026-10-01
+
+- Older.
+
+[1.2.0]: https://gitlab.example.com/attic-ci/attic-ci/-/releases/1.2.0
+`;
+
+function rejects(fn: () => unknown, part: string): Promise<Error> {
+  return assertRejects(async () => await fn(), part);
+}
+
+Deno.test("checkRelease() passes a tag equal to deno.json's version with a CHANGELOG section, and returns the notes", () => {
+  assertEquals(checkRelease("1.2.0", "1.2.0", CHANGELOG), "### Added\n\n- The thing.");
+});
+
+Deno.test("checkRelease() refuses a tag that differs from deno.json's version, saying what to change", async () => {
+  const error = await rejects(
+    () => checkRelease("1.2.1", "1.2.0", CHANGELOG),
+    "tag 1.2.1 does not match",
+  );
+  assertIncludes(error.message, 'set "version": "1.2.1" in deno.json');
+});
+
+Deno.test("checkRelease() refuses a version without a CHANGELOG section, saying how to add one", async () => {
+  const error = await rejects(
+    () => checkRelease("1.3.0", "1.3.0", CHANGELOG),
+    "no section for 1.3.0",
+  );
+  assertIncludes(error.message, '"## [1.3.0] - YYYY-MM-DD"');
+});
+
+Deno.test("checkRelease() refuses tags the Catalog does not accept: a v prefix, leading zeros, four parts", async () => {
+  for (const tag of ["v1.2.0", "01.2.0", "1.2.0.1", "1.2", "latest"]) {
+    await rejects(() => checkRelease(tag, tag, CHANGELOG), "is not a bare semver version");
+  }
+});
+
+Deno.test("checkRelease() accepts a prerelease tag with its own section", () => {
+  const changelog = CHANGELOG.replace(
+    "## [1.2.0]",
+    "## [1.3.0-rc.1] - 2026-11-24\n\n- Soon.\n\n## [1.2.0]",
+  );
+  assertEquals(checkRelease("1.3.0-rc.1", "1.3.0-rc.1", changelog), "- Soon.");
+});
+
+Deno.test("changelogSection() stops at the next section and leaves out link references", () => {
+  assertEquals(changelogSection(CHANGELOG, "1.1.0"), "- Older.");
+  assertEquals(changelogSection(CHANGELOG, "1.2"), null);
+});
+
+Deno.test("release:check writes the notes for a good tag, and exits 1 with one line for a bad one", async () => {
+  const dir = await tempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ version: "1.2.0" }));
+    await Deno.writeTextFile(`${dir}/CHANGELOG.md`, CHANGELOG);
+    assertEquals(await main(["1.2.0", "--notes", `${dir}/notes.md`], dir), 0);
+    assertEquals(await Deno.readTextFile(`${dir}/notes.md`), "### Added\n\n- The thing.\n");
+    assertEquals(await main(["1.2.1"], dir), 1);
+    assertEquals(await main([], dir), 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("this repository's own CHANGELOG has an Unreleased section and deno.json a semver version", async () => {
+  const root = new URL("../..", import.meta.url).pathname;
+  const { version } = JSON.parse(await Deno.readTextFile(`${root}/deno.json`));
+  assertEquals(/^\d+\.\d+\.\d+/.test(version), true, version);
+  assertIncludes(await Deno.readTextFile(`${root}/CHANGELOG.md`), "## [Unreleased]");
+});
