@@ -36,3 +36,17 @@ export async function assertRejects(fn: () => Promise<unknown>, part?: string): 
   }
   throw new Error("expected a rejection");
 }
+
+/** Fails unless `fn` throws an error whose message contains `part`; returns the error. */
+export function assertThrows(fn: () => unknown, part?: string): Error {
+  try {
+    fn();
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (part !== undefined && !e.message.includes(part)) {
+      throw new Error(`expected an error containing ${JSON.stringify(part)}, got: ${e.message}`);
+    }
+    return e;
+  }
+  throw new Error("expected an exception");
+}

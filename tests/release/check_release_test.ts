@@ -4,7 +4,7 @@
  */
 
 import { changelogSection, checkRelease, main } from "../../release/check_release.ts";
-import { assertEquals, assertIncludes, assertRejects } from "../helpers/assert.ts";
+import { assertEquals, assertIncludes, assertThrows } from "../helpers/assert.ts";
 import { tempDir } from "../helpers/nix.ts";
 
 const CHANGELOG = `# Changelog
@@ -24,33 +24,29 @@ const CHANGELOG = `# Changelog
 [1.2.0]: https://gitlab.example.com/attic-ci/attic-ci/-/releases/1.2.0
 `;
 
-function rejects(fn: () => unknown, part: string): Promise<Error> {
-  return assertRejects(async () => await fn(), part);
-}
-
 Deno.test("checkRelease() passes a tag equal to deno.json's version with a CHANGELOG section, and returns the notes", () => {
   assertEquals(checkRelease("1.2.0", "1.2.0", CHANGELOG), "### Added\n\n- The thing.");
 });
 
-Deno.test("checkRelease() refuses a tag that differs from deno.json's version, saying what to change", async () => {
-  const error = await rejects(
+Deno.test("checkRelease() refuses a tag that differs from deno.json's version, saying what to change", () => {
+  const error = assertThrows(
     () => checkRelease("1.2.1", "1.2.0", CHANGELOG),
     "tag 1.2.1 does not match",
   );
   assertIncludes(error.message, 'set "version": "1.2.1" in deno.json');
 });
 
-Deno.test("checkRelease() refuses a version without a CHANGELOG section, saying how to add one", async () => {
-  const error = await rejects(
+Deno.test("checkRelease() refuses a version without a CHANGELOG section, saying how to add one", () => {
+  const error = assertThrows(
     () => checkRelease("1.3.0", "1.3.0", CHANGELOG),
     "no section for 1.3.0",
   );
   assertIncludes(error.message, '"## [1.3.0] - YYYY-MM-DD"');
 });
 
-Deno.test("checkRelease() refuses tags the Catalog does not accept: a v prefix, leading zeros, four parts", async () => {
+Deno.test("checkRelease() refuses tags the Catalog does not accept: a v prefix, leading zeros, four parts", () => {
   for (const tag of ["v1.2.0", "01.2.0", "1.2.0.1", "1.2", "latest"]) {
-    await rejects(() => checkRelease(tag, tag, CHANGELOG), "is not a bare semver version");
+    assertThrows(() => checkRelease(tag, tag, CHANGELOG), "is not a bare semver version");
   }
 });
 

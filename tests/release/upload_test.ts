@@ -6,26 +6,26 @@
 
 import { writeChecksums } from "../../release/compile.ts";
 import { packageFileUrl, uploadRelease } from "../../release/upload.ts";
-import { assert, assertEquals, assertIncludes, assertRejects } from "../helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertIncludes,
+  assertRejects,
+  assertThrows,
+} from "../helpers/assert.ts";
 import { helperStep, runHelperStep } from "../helpers/helper_step.ts";
 import { tempDir } from "../helpers/nix.ts";
 import { startRegistry } from "../helpers/package_registry.ts";
 
 const SYSTEM = `${Deno.build.arch}-${Deno.build.os === "darwin" ? "darwin" : "linux"}`;
 
-Deno.test("packageFileUrl() builds the registry URL and refuses a version the registry refuses", async () => {
+Deno.test("packageFileUrl() builds the registry URL and refuses a version the registry refuses", () => {
   assertEquals(
     packageFileUrl("https://gitlab.example.com/api/v4/", "42", "1.2.3", "SHA256SUMS"),
     "https://gitlab.example.com/api/v4/projects/42/packages/generic/attic-ci/1.2.3/SHA256SUMS",
   );
-  await assertRejects(
-    async () => packageFileUrl("https://x/api/v4", "42", "1..2", "f"),
-    'without ".."',
-  );
-  await assertRejects(
-    async () => packageFileUrl("https://x/api/v4", "42", "a/b", "f"),
-    "[A-Za-z0-9_+.-]",
-  );
+  assertThrows(() => packageFileUrl("https://x/api/v4", "42", "1..2", "f"), 'without ".."');
+  assertThrows(() => packageFileUrl("https://x/api/v4", "42", "a/b", "f"), "[A-Za-z0-9_+.-]");
 });
 
 Deno.test("a release uploaded with the job token is what the helper step downloads and verifies", async () => {
