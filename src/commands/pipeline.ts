@@ -270,7 +270,8 @@ export async function emitReport(
   const { summary, details } = formatReport(report);
   ctx.logger.plain(summary);
   for (const line of details) ctx.logger.info(line);
-  if (report.pushCalls.length > 0) {
+  // One line per push call, folded in GitLab; elsewhere it would bury the summary.
+  if (report.pushCalls.length > 0 && ctx.logger.folds) {
     ctx.logger.sectionStart("push_calls", `push calls: ${report.pushCalls.length}, one per line`);
     for (const line of formatPushCalls(report.pushCalls)) ctx.logger.info(line);
     ctx.logger.sectionEnd("push_calls");

@@ -18,6 +18,8 @@ export interface Logger {
   sectionStart(id: string, title: string): void;
   /** Closes the section opened with the same id. */
   sectionEnd(id: string): void;
+  /** Whether sections fold (GitLab): long detail is only worth printing where it does. */
+  readonly folds: boolean;
 }
 
 /** Options of {@linkcode TextLogger}. */
@@ -39,6 +41,11 @@ export class TextLogger implements Logger {
     this.#write = write;
     this.#sections = options.gitlabSections ?? false;
     this.#prefix = options.prefix ?? "attic-ci: ";
+  }
+
+  /** True when GitLab's collapsible-section markers are written. */
+  get folds(): boolean {
+    return this.#sections;
   }
 
   /** Writes the line as it is. */

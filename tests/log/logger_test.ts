@@ -36,4 +36,7 @@ Deno.test("TextLogger without GitLab sections prints the title as a line and no 
   logger.sectionStart("x", "a title");
   logger.sectionEnd("x");
   assertEquals(text, "attic-ci: a title\n");
+  // Callers print long detail (one line per push call) only where it folds.
+  assertEquals(logger.folds, false);
+  assertEquals(new TextLogger(() => {}, { gitlabSections: true }).folds, true);
 });
