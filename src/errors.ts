@@ -26,6 +26,27 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A file in the state directory that attic-ci cannot read as its own: not
+ * JSON, another shape, or written by another helper version. Exits 2 like any
+ * configuration error, naming the file and how to get out of it.
+ */
+export class StateFileError extends ConfigError {
+  /** The file at fault. */
+  readonly file: string;
+
+  /** @param file the file; @param problem what is wrong with it */
+  constructor(file: string, problem: string) {
+    super(
+      "--state-dir",
+      `${file} ${problem}`,
+      "remove it (or the whole state directory) if no attic-ci session uses it, or point --state-dir (ATTIC_CI_STATE_DIR) elsewhere",
+    );
+    this.name = "StateFileError";
+    this.file = file;
+  }
+}
+
 /** A child process (nix, attic) that exited unsuccessfully or could not start. */
 export class CommandError extends Error {
   /** Exit code, or null when the process was killed by a signal or never started. */

@@ -1,15 +1,15 @@
 /**
- * The attic-ci entry point: wires the real side effects and runs the command
- * line. Nothing else in the program exits the process.
+ * The attic-ci entry point: builds the real system (the only place that
+ * reads `Deno.env`), runs the command line, and sets the exit code. Nothing
+ * else in the program exits the process.
  *
  * @module
  */
 
-import { run } from "./cli/run.ts";
-import type { CommandContext } from "./commands/context.ts";
-import { FsStoreWatcher } from "./engine/store_watcher.ts";
-import { stderrLogger } from "./log/logger.ts";
-import { DenoCommandRunner } from "./process/command_runner.ts";
+import { run } from "./dispatch.ts";
+import { ciLogger } from "./log/logger.ts";
+import { DenoSystem } from "./system/deno_system.ts";
+import type { System } from "./system/system.ts";
 
 /**
  * The variable naming the command that starts this helper, set by the
@@ -28,26 +28,14 @@ export function selfCommand(env: Readonly<Record<string, string | undefined>>): 
   return isDeno ? [exec, "run", "-A", new URL(import.meta.url).pathname] : [exec];
 }
 
-/** The real context: this process's environment, stdio, processes and store. */
-export function realContext(): CommandContext {
+/** The real system: this process's environment, working directory, stdio and clock. */
+export function realSystem(): System {
   const env = Deno.env.toObject();
-  const encoder = new TextEncoder();
-  return {
-    env,
-    cwd: Deno.cwd(),
-    runner: new DenoCommandRunner(),
-    logger: stderrLogger(env),
-    stdout: (text) => {
-      const bytes = encoder.encode(text);
-      for (let offset = 0; offset < bytes.length;) {
-        offset += Deno.stdout.writeSync(bytes.subarray(offset));
-      }
-    },
-    openWatcher: (storeDir) => new FsStoreWatcher(storeDir),
-    selfCommand: selfCommand(env),
-  };
+  return new DenoSystem({ env, cwd: Deno.cwd(), selfCommand: selfCommand(env) });
 }
 
 if (import.meta.main) {
-  Deno.exitCode = await run(Deno.args, realContext());
+  const system = realSystem();
+  const logger = ciLogger((text) => system.stderr(text), system.env, system.clock);
+  Deno.exitCode = await run(Deno.args, { system, logger });
 }

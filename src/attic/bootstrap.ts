@@ -10,7 +10,8 @@
  */
 
 import { stderrTail } from "../errors.ts";
-import type { CommandRunner } from "../process/command_runner.ts";
+import type { Clock } from "../system/clock.ts";
+import type { CommandRunner } from "../system/system.ts";
 
 /** Which way the bootstrap went. */
 export interface BootstrapResult {
@@ -34,8 +35,8 @@ export interface BootstrapOptions {
   readonly timeoutMs?: number;
   /** The search path for the fallback. */
   readonly path: string | undefined;
-  /** Variables to keep out of the `nix` child. @default [] */
-  readonly removeEnv?: readonly string[];
+  /** How long the fetch took is measured on it. */
+  readonly clock: Clock;
   readonly signal?: AbortSignal;
 }
 
@@ -44,7 +45,7 @@ export async function bootstrapAtticClient(
   runner: CommandRunner,
   options: BootstrapOptions,
 ): Promise<BootstrapResult> {
-  const started = Date.now();
+  const started = options.clock.now();
   const timeoutMs = options.timeoutMs ?? 180_000;
   const result = await runner.run("nix", {
     args: [
@@ -58,10 +59,9 @@ export async function bootstrapAtticClient(
       options.outLink,
     ],
     timeoutMs,
-    removeEnv: options.removeEnv ?? [],
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = (options.clock.now() - started) / 1000;
   let why: string;
   if (result.code === 0) {
     const client = `${options.outLink}/bin/attic`;

@@ -1,16 +1,16 @@
 /**
  * The `attic` backend: `attic push <server>:<cache> <paths…>` with the client
  * from the bootstrap, configured through a private `config.toml` that names a
- * token file. The token is never in argv, and the token variable is removed
- * from the child's environment.
+ * token file. The token is never in argv, and the system this runs on keeps
+ * the token variable out of the child's environment.
  *
  * @module
  */
 
 import { ATTIC_SERVER_NAME } from "../attic/attic_config.ts";
 import { stderrTail } from "../errors.ts";
-import type { CommandRunner } from "../process/command_runner.ts";
 import type { StorePath } from "../store/store_path.ts";
+import type { CommandRunner } from "../system/system.ts";
 import { type PushBackend, PushError } from "./push_backend.ts";
 
 /** Options of {@linkcode AtticBackend}. */
@@ -27,13 +27,10 @@ export interface AtticBackendOptions {
   readonly jobs?: number;
   /** Kill a push call after this long. @default 300000 */
   readonly timeoutMs?: number;
-  /** Variables to keep out of the attic children (the token variable). @default [] */
-  readonly removeEnv?: readonly string[];
 }
 
 /** {@linkcode PushBackend} on the attic CLI. */
 export class AtticBackend implements PushBackend {
-  readonly name = "attic" as const;
   readonly target: string;
   readonly #runner: CommandRunner;
   readonly #options: AtticBackendOptions;
@@ -54,7 +51,6 @@ export class AtticBackend implements PushBackend {
     const result = await this.#runner.run(o.client, {
       args: ["push", "--jobs", String(o.jobs ?? 5), `${ATTIC_SERVER_NAME}:${o.cache}`, ...paths],
       env: { XDG_CONFIG_HOME: o.configHome },
-      removeEnv: o.removeEnv ?? [],
       timeoutMs: o.timeoutMs ?? 300_000,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -7,33 +7,28 @@
  */
 
 import { stderrTail } from "../errors.ts";
-import type { CommandRunner } from "../process/command_runner.ts";
 import type { StorePath } from "../store/store_path.ts";
+import type { CommandRunner } from "../system/system.ts";
 import { type PushBackend, PushError } from "./push_backend.ts";
 
 /** Options of {@linkcode NixCopyBackend}. */
 export interface NixCopyBackendOptions {
   /** The destination store URL, e.g. `file:///var/cache/nix`. */
   readonly to: string;
-  /** Variables to keep out of the `nix` children (the token variable). @default [] */
-  readonly removeEnv?: readonly string[];
   /** Kill a push call after this long. @default 300000 */
   readonly timeoutMs?: number;
 }
 
 /** {@linkcode PushBackend} on `nix copy`. */
 export class NixCopyBackend implements PushBackend {
-  readonly name = "nix-copy" as const;
   readonly target: string;
   readonly #runner: CommandRunner;
-  readonly #removeEnv: readonly string[];
   readonly #timeoutMs: number;
 
   /** @param runner how to start `nix`; @param options the destination */
   constructor(runner: CommandRunner, options: NixCopyBackendOptions) {
     this.#runner = runner;
     this.target = options.to;
-    this.#removeEnv = options.removeEnv ?? [];
     this.#timeoutMs = options.timeoutMs ?? 300_000;
   }
 
@@ -48,7 +43,6 @@ export class NixCopyBackend implements PushBackend {
         this.target,
         ...paths,
       ],
-      removeEnv: this.#removeEnv,
       timeoutMs: this.#timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -11,8 +11,6 @@ export type BackendName = "attic" | "nix-copy";
 
 /** Uploads store paths (with their runtime closures) to one binary cache. */
 export interface PushBackend {
-  /** Which backend this is, for logs and reports. */
-  readonly name: BackendName;
   /** Where paths go, for people reading the log (never contains a secret). */
   readonly target: string;
   /**

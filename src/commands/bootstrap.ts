@@ -6,13 +6,14 @@
  */
 
 import { bootstrapAtticClient } from "../attic/bootstrap.ts";
-import { secondsOption } from "../cli/engine_config.ts";
-import { commandHelp } from "../cli/help.ts";
-import { BOOTSTRAP_OPTIONS, GLOBAL_OPTIONS, LOCATION_OPTIONS } from "../cli/option_specs.ts";
-import { parseCommandArgs } from "../cli/parse_args.ts";
 import { ConfigError } from "../errors.ts";
+import { secondsOption } from "../options/engine_config.ts";
+import { commandHelp } from "../options/help.ts";
+import { BOOTSTRAP_OPTIONS, GLOBAL_OPTIONS, LOCATION_OPTIONS } from "../options/option_specs.ts";
+import { parseCommandArgs } from "../options/parse_args.ts";
+import type { CommandContext } from "../session/context.ts";
 import { defaultStateDir, ensurePrivateDir, stateFiles } from "../state/state_dir.ts";
-import type { CommandContext } from "./context.ts";
+import { DONE, type Outcome } from "./outcome.ts";
 
 const OPTIONS = [
   ...BOOTSTRAP_OPTIONS,
@@ -33,11 +34,12 @@ export const BOOTSTRAP_HELP = commandHelp(
 export async function bootstrapCommand(
   argv: readonly string[],
   ctx: CommandContext,
-): Promise<number> {
-  const args = parseCommandArgs(argv, OPTIONS, ctx.env);
+): Promise<Outcome> {
+  const { system } = ctx;
+  const args = parseCommandArgs(argv, OPTIONS, system.env);
   if (args.values.has("help")) {
-    ctx.stdout(BOOTSTRAP_HELP);
-    return 0;
+    system.stdout(BOOTSTRAP_HELP);
+    return DONE;
   }
   if (args.positionals.length > 0) {
     throw new ConfigError(args.positionals[0]!, "unexpected argument", "see bootstrap --help");
@@ -47,17 +49,17 @@ export async function bootstrapCommand(
     throw new ConfigError("--bootstrap-installable", "must not be empty");
   }
   const timeoutMs = secondsOption(args.values.get("bootstrap-timeout"), "bootstrap-timeout");
-  const dir = String(args.values.get("state-dir")?.value ?? defaultStateDir(ctx.env));
+  const dir = String(args.values.get("state-dir")?.value ?? defaultStateDir(system.env));
   const files = stateFiles(dir);
   await ensurePrivateDir(files.dir);
-  const result = await bootstrapAtticClient(ctx.runner, {
+  const result = await bootstrapAtticClient(system, {
     installable,
     outLink: files.atticClientLink,
     timeoutMs,
-    path: ctx.env.PATH,
+    path: system.env.PATH,
+    clock: system.clock,
   });
   ctx.logger.info(`bootstrap: ${result.reason}`);
-  if (result.client === null) return 1;
-  ctx.stdout(`${result.client}\n`);
-  return 0;
+  if (result.client !== null) system.stdout(`${result.client}\n`);
+  return { kind: "client", found: result.client !== null };
 }

@@ -8,11 +8,12 @@
  * @module
  */
 
-import { commandHelp } from "../cli/help.ts";
-import { BUILD_OPTIONS, ENGINE_OPTIONS, GLOBAL_OPTIONS } from "../cli/option_specs.ts";
-import type { CommandContext } from "./context.ts";
-import { ENGINE_HELP_GROUPS, execUnderSession } from "./exec.ts";
-import { parseEngineCommand } from "./options.ts";
+import { commandHelp, ENGINE_HELP_GROUPS } from "../options/help.ts";
+import { BUILD_OPTIONS, ENGINE_OPTIONS, GLOBAL_OPTIONS } from "../options/option_specs.ts";
+import { commandConfig } from "../session/command_config.ts";
+import type { CommandContext } from "../session/context.ts";
+import { runBuildSession } from "../session/build_session.ts";
+import { buildOutcome, DONE, type Outcome } from "./outcome.ts";
 
 /** `build --help`. */
 export const BUILD_HELP = commandHelp(
@@ -26,18 +27,21 @@ export const BUILD_HELP = commandHelp(
   [{ title: "What to build", options: BUILD_OPTIONS }, ...ENGINE_HELP_GROUPS],
 );
 
-/** Runs `build`; returns nix build's exit code. */
-export async function buildCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
+/** Runs `build`; its outcome carries nix build's status. */
+export async function buildCommand(
+  argv: readonly string[],
+  outer: CommandContext,
+): Promise<Outcome> {
   const separator = argv.indexOf("--");
   const ours = separator < 0 ? argv : argv.slice(0, separator);
-  const parsed = await parseEngineCommand(
+  const parsed = await commandConfig(
     ours,
     [...ENGINE_OPTIONS, ...BUILD_OPTIONS, ...GLOBAL_OPTIONS],
-    ctx.env,
+    outer,
   );
   if (parsed.help) {
-    ctx.stdout(BUILD_HELP);
-    return 0;
+    outer.system.stdout(BUILD_HELP);
+    return DONE;
   }
   const installables = parsed.args.positionals.length > 0
     ? parsed.args.positionals
@@ -46,8 +50,9 @@ export async function buildCommand(argv: readonly string[], ctx: CommandContext)
     ? argv.slice(separator + 1)
     : listValue(parsed.args.values.get("nix-flags")?.value);
   const command = ["nix", "build", ...nixArgs, ...installables];
-  ctx.logger.info(`running: ${displayCommand(command)}`);
-  return await execUnderSession(parsed.config, command, ctx, { name: "build" });
+  parsed.ctx.logger.info(`running: ${displayCommand(command)}`);
+  const result = await runBuildSession(parsed.config, command, parsed.ctx, "build");
+  return buildOutcome(result, parsed.config.strict);
 }
 
 function listValue(value: string | boolean | string[] | undefined): string[] {

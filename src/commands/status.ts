@@ -4,13 +4,15 @@
  * @module
  */
 
-import { commandHelp } from "../cli/help.ts";
-import { GLOBAL_OPTIONS, LOCATION_OPTIONS, STATUS_OPTIONS } from "../cli/option_specs.ts";
-import { parseCommandArgs } from "../cli/parse_args.ts";
 import { ConfigError } from "../errors.ts";
+import { commandHelp } from "../options/help.ts";
+import { GLOBAL_OPTIONS, LOCATION_OPTIONS, STATUS_OPTIONS } from "../options/option_specs.ts";
+import { parseCommandArgs } from "../options/parse_args.ts";
+import type { CommandContext } from "../session/context.ts";
+import { isWatcherAlive, readPid } from "../session/watcher_process.ts";
+import { readStatus } from "../session/watcher_status.ts";
 import { defaultStateDir, stateFiles } from "../state/state_dir.ts";
-import type { CommandContext } from "./context.ts";
-import { isWatcherAlive, readPid, readStatus } from "./status_file.ts";
+import { DONE, type Outcome } from "./outcome.ts";
 
 const STATE_DIR_OPTION = LOCATION_OPTIONS.filter((o) => o.flag === "state-dir");
 
@@ -22,43 +24,49 @@ export const STATUS_HELP = commandHelp(
   [{ title: "Options", options: [...STATUS_OPTIONS, ...STATE_DIR_OPTION, ...GLOBAL_OPTIONS] }],
 );
 
-/** Runs `status`; exit 0 when a watcher runs, 3 when none does. */
-export async function statusCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
+/** Runs `status`; its outcome says whether a watcher runs (exit 0) or not (3). */
+export async function statusCommand(
+  argv: readonly string[],
+  ctx: CommandContext,
+): Promise<Outcome> {
+  const { system } = ctx;
   const args = parseCommandArgs(
     argv,
     [...STATUS_OPTIONS, ...STATE_DIR_OPTION, ...GLOBAL_OPTIONS],
-    ctx.env,
+    system.env,
   );
   if (args.values.has("help")) {
-    ctx.stdout(STATUS_HELP);
-    return 0;
+    system.stdout(STATUS_HELP);
+    return DONE;
   }
   if (args.positionals.length > 0) {
     throw new ConfigError(args.positionals[0]!, "unexpected argument", "see status --help");
   }
-  const files = stateFiles(String(args.values.get("state-dir")?.value ?? defaultStateDir(ctx.env)));
+  const files = stateFiles(
+    String(args.values.get("state-dir")?.value ?? defaultStateDir(system.env)),
+  );
   const pid = await readPid(files);
-  const running = pid !== null && (await isWatcherAlive(pid));
+  const running = pid !== null && (await isWatcherAlive(system, pid));
   const status = await readStatus(files);
   if (args.values.get("json")?.value === true) {
-    ctx.stdout(JSON.stringify({ running, pid, stateDir: files.dir, status }, null, 2) + "\n");
-    return running ? 0 : 3;
+    system.stdout(JSON.stringify({ running, pid, stateDir: files.dir, status }, null, 2) + "\n");
+    return { kind: "watcher", running };
   }
   if (!running) {
-    ctx.stdout(
+    system.stdout(
       pid === null
         ? `no watcher is running (state dir ${files.dir})\n`
         : `no watcher is running: pid ${pid} is gone (state dir ${files.dir})\n`,
     );
-    return 3;
+    return { kind: "watcher", running };
   }
   const s = status;
-  ctx.stdout(
+  system.stdout(
     s
       ? `watcher pid ${pid}: ${s.state}, pushing to ${s.target}; ${s.detected} detected, ` +
         `${s.pushed} pushed, ${s.pushing} pushing, ${s.queued} queued, ${s.failed} failed` +
         (s.deferred > 0 ? `, ${s.deferred} deferred` : "") + "\n"
       : `watcher pid ${pid}: starting\n`,
   );
-  return 0;
+  return { kind: "watcher", running };
 }

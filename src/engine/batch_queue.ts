@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { type Clock, systemClock, type TimerHandle } from "../system/clock.ts";
 
 /** Options of {@linkcode BatchQueue}. */
 export interface BatchQueueOptions {

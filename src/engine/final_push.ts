@@ -9,15 +9,16 @@
  */
 
 import type { PushBackend } from "../backends/push_backend.ts";
-import { ConfigError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Ledger } from "../state/ledger.ts";
 import type { PathFilter } from "../store/path_filter.ts";
 import { listStoreNames, newNames } from "../store/store_listing.ts";
-import { type StorePath, storePath, toTopLevelStorePath } from "../store/store_path.ts";
+import { resolveStorePath, type StorePath, storePath } from "../store/store_path.ts";
 import type { ValidityChecker } from "../store/validity_checker.ts";
+import type { Clock } from "../system/clock.ts";
 import type { PathTimeline } from "./path_timeline.ts";
 import { type PushCall, PushScheduler, type PushSchedulerOptions } from "./push_scheduler.ts";
+import { PushRecorder } from "./recorder.ts";
 
 /** What the final push needs. */
 export interface FinalPushParts {
@@ -27,6 +28,7 @@ export interface FinalPushParts {
   readonly ledger: Ledger;
   readonly timeline: PathTimeline;
   readonly logger: Logger;
+  readonly clock: Clock;
 }
 
 /** Options of {@linkcode finalPush}. */
@@ -35,8 +37,8 @@ export interface FinalPushOptions {
   readonly filter: PathFilter;
   /** Directory searched for `result*` out-links; null to skip them. */
   readonly outLinkDir: string | null;
-  /** Paths given on the command line (store paths, paths inside the store, or links to them). */
-  readonly paths?: readonly string[];
+  /** Store paths given on the command line (already resolved to top-level store paths). */
+  readonly paths?: readonly StorePath[];
   /** Paths per push call. @default 100 */
   readonly batchSize?: number;
   readonly push?: Pick<PushSchedulerOptions, "concurrency" | "retries" | "retryDelayMs">;
@@ -54,8 +56,6 @@ export interface FinalPushResult {
   reconciled: number;
   /** Targets given on the command line. */
   given: number;
-  /** Whether a baseline was available to reconcile against. */
-  reconcileRan: boolean;
   /** Invalid paths the reconcile skipped (failed builds' leftovers). */
   invalid: StorePath[];
   /** Paths skipped as `.drv` or `--exclude`d during the reconcile. */
@@ -69,7 +69,7 @@ export interface FinalPushResult {
   calls: PushCall[];
 }
 
-/** Paths listed one per line in the (collapsed) final-push section before it says "… and N more". */
+/** Paths listed one per line (in the collapsed final-push section) before "… and N more". */
 const DETAIL_LINES = 200;
 
 /** Runs the final push; see the module documentation. */
@@ -77,13 +77,12 @@ export async function finalPush(
   parts: FinalPushParts,
   options: FinalPushOptions,
 ): Promise<FinalPushResult> {
-  const { ledger, logger, checker } = parts;
+  const { ledger, logger, checker, clock } = parts;
   const result: FinalPushResult = {
     pushed: 0,
     outLinks: 0,
     reconciled: 0,
     given: 0,
-    reconcileRan: false,
     invalid: [],
     derivations: 0,
     excluded: 0,
@@ -92,20 +91,8 @@ export async function finalPush(
     retries: 0,
     calls: [],
   };
-  const targets = new Set<StorePath>();
-
-  for (const path of options.paths ?? []) {
-    const target = await resolveStorePath(options.storeDir, path);
-    if (target === null) {
-      throw new ConfigError(
-        `PATH ${path}`,
-        `is not a store path or a link into ${options.storeDir}`,
-        "pass store paths or out-links such as ./result",
-      );
-    }
-    if (!targets.has(target)) result.given++;
-    targets.add(target);
-  }
+  const targets = new Set<StorePath>(options.paths ?? []);
+  result.given = targets.size;
 
   if (options.outLinkDir !== null) {
     for (const target of await outLinkTargets(options.storeDir, options.outLinkDir)) {
@@ -119,7 +106,6 @@ export async function finalPush(
   if (baseline === null) {
     logger.info("no recorded session in the state directory: nothing to reconcile");
   } else {
-    result.reconcileRan = true;
     const candidates: StorePath[] = [];
     for (const name of newNames(await listStoreNames(options.storeDir), baseline)) {
       const path = storePath(options.storeDir, name);
@@ -151,23 +137,24 @@ export async function finalPush(
     return result;
   }
 
-  const now = Date.now();
+  const now = clock.now();
   for (const path of toPush) parts.timeline.detected(path, now, "final");
   const size = options.batchSize ?? 100;
-  let recording = Promise.resolve();
+  const recorder = new PushRecorder({
+    ledger,
+    timeline: parts.timeline,
+    clock,
+    onRecordError: (error) => logger.warn(`cannot record pushed paths: ${error.message}`),
+  }, "final");
   const scheduler = new PushScheduler(parts.backend, {
     ...options.push,
     maxBatchSize: size,
+    clock,
     onPushed: (paths) => {
-      const at = Date.now();
-      for (const path of paths) {
-        parts.timeline.pushed(path, at, "final");
-        result.failed.delete(path);
-      }
+      recorder.pushed(paths);
       result.pushed += paths.length;
-      recording = recording.then(() => ledger.record(paths));
     },
-    onFailed: (path, error) => result.failed.set(path, error.message),
+    onFailed: (path, error) => recorder.failed(path, error.message),
     onCall: (call) => result.calls.push(call),
     onRetry: (paths, attempt, error) =>
       logger.warn(
@@ -175,8 +162,19 @@ export async function finalPush(
       ),
   });
   for (let i = 0; i < toPush.length; i += size) scheduler.submit(toPush.slice(i, i + size));
-  await scheduler.drain(AbortSignal.timeout(options.timeoutMs ?? 600_000));
-  await recording;
+  const deadline = new AbortController();
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const timer = clock.setTimeout(
+    () => deadline.abort(new Error(`final push deadline of ${timeoutMs / 1000} s passed`)),
+    timeoutMs,
+  );
+  try {
+    await scheduler.drain(deadline.signal);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+  await recorder.settled();
+  result.failed = new Map(recorder.failures);
   result.invocations = scheduler.stats.invocations;
   result.retries = scheduler.stats.retries;
   logger.info(
@@ -198,15 +196,4 @@ export async function outLinkTargets(storeDir: string, dir: string): Promise<Sto
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   return targets.sort();
-}
-
-/** The top-level store path a path or link leads to, or null. */
-async function resolveStorePath(storeDir: string, path: string): Promise<StorePath | null> {
-  const direct = toTopLevelStorePath(storeDir, path);
-  if (direct !== null) return direct;
-  try {
-    return toTopLevelStorePath(storeDir, await Deno.realPath(path));
-  } catch {
-    return null;
-  }
 }

@@ -12,7 +12,7 @@
 
 import { type PushBackend, PushError } from "../backends/push_backend.ts";
 import type { StorePath } from "../store/store_path.ts";
-import { type Clock, delay, systemClock } from "./clock.ts";
+import { type Clock, delay, systemClock } from "../system/clock.ts";
 
 /** Options of {@linkcode PushScheduler}. */
 export interface PushSchedulerOptions {

@@ -1,7 +1,8 @@
 /**
- * The streaming engine: detect → verify → batch → push → record, while the
- * build runs, and the drain that ends it. One session per `exec`, `watch` or
- * detached watcher.
+ * The streaming engine, wired: detect → verify → batch → push → record, while
+ * the build runs, and the drain that ends it. One session per `exec`,
+ * `build`, `watch` or detached watcher. Each stage is its own module; this
+ * one only connects them, keeps the counters and drains.
  *
  * @module
  */
@@ -10,14 +11,16 @@ import type { PushBackend } from "../backends/push_backend.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Ledger } from "../state/ledger.ts";
 import type { PathFilter } from "../store/path_filter.ts";
-import { listStoreNames, newNames } from "../store/store_listing.ts";
-import { type StorePath, storePath } from "../store/store_path.ts";
+import type { StorePath } from "../store/store_path.ts";
 import type { ValidityChecker } from "../store/validity_checker.ts";
+import { type Clock, delay } from "../system/clock.ts";
+import type { StoreWatcher } from "../system/system.ts";
 import { BatchQueue, type BatchQueueOptions } from "./batch_queue.ts";
-import { type Clock, delay, systemClock } from "./clock.ts";
+import { Detector } from "./detector.ts";
 import type { PathTimeline } from "./path_timeline.ts";
 import { type PushCall, PushScheduler, type PushSchedulerOptions } from "./push_scheduler.ts";
-import type { StoreEvent, StoreWatcher } from "./store_watcher.ts";
+import { PushRecorder } from "./recorder.ts";
+import { Verifier } from "./verifier.ts";
 
 /** The parts a session is made of. */
 export interface StreamingSessionParts {
@@ -28,6 +31,7 @@ export interface StreamingSessionParts {
   readonly ledger: Ledger;
   readonly timeline: PathTimeline;
   readonly logger: Logger;
+  readonly clock: Clock;
 }
 
 /** Options of {@linkcode StreamingSession}. */
@@ -38,8 +42,6 @@ export interface StreamingSessionOptions {
   readonly filter: PathFilter;
   readonly batch?: Omit<BatchQueueOptions, "clock">;
   readonly push?: Pick<PushSchedulerOptions, "concurrency" | "retries" | "retryDelayMs">;
-  /** @default systemClock */
-  readonly clock?: Clock;
   /** Called when the counters change (throttling is the caller's business). */
   readonly onChange?: (session: StreamingSession) => void;
 }
@@ -76,17 +78,14 @@ export interface SessionCounters {
 export class StreamingSession {
   readonly #parts: StreamingSessionParts;
   readonly #options: StreamingSessionOptions;
-  readonly #clock: Clock;
-  readonly #seen = new Set<string>();
   readonly #invalid = new Set<StorePath>();
-  readonly #failed = new Map<StorePath, string>();
   readonly #calls: PushCall[] = [];
-  readonly #toVerify = new Set<StorePath>();
+  readonly #detector: Detector;
+  readonly #verifier: Verifier;
   readonly #queue: BatchQueue<StorePath>;
   readonly #scheduler: PushScheduler | null;
-  #verifying: Promise<void> | null = null;
-  #recording: Promise<void> = Promise.resolve();
-  #consuming: Promise<void>;
+  readonly #recorder: PushRecorder;
+  readonly #consuming: Promise<void>;
   #state: "watching" | "draining" | "drained" = "watching";
   /** Counters for status and report. */
   readonly counters: SessionCounters = {
@@ -103,27 +102,74 @@ export class StreamingSession {
   constructor(parts: StreamingSessionParts, options: StreamingSessionOptions) {
     this.#parts = parts;
     this.#options = options;
-    this.#clock = options.clock ?? systemClock;
+    const { logger, clock } = parts;
+    this.#recorder = new PushRecorder({
+      ledger: parts.ledger,
+      timeline: parts.timeline,
+      clock,
+      onRecordError: (error) => logger.warn(`cannot record pushed paths: ${error.message}`),
+    }, "incremental");
     this.#scheduler = parts.backend === null ? null : new PushScheduler(parts.backend, {
       ...options.push,
       ...(options.batch?.maxSize ? { maxBatchSize: options.batch.maxSize } : {}),
-      clock: this.#clock,
-      onPushed: (paths) => this.#onPushed(paths),
+      clock,
+      onPushed: (paths) => {
+        this.counters.pushed += this.#recorder.pushed(paths);
+        this.#changed();
+      },
       onCall: (call) => this.#calls.push(call),
       onFailed: (path, error) => {
-        this.#failed.set(path, error.message);
+        this.#recorder.failed(path, error.message);
         this.#changed();
       },
       onRetry: (paths, attempt, error) =>
-        parts.logger.warn(
-          `push of ${paths.length} path(s) failed (${error.message}); retry ${attempt}`,
+        logger.warn(`push of ${paths.length} path(s) failed (${error.message}); retry ${attempt}`),
+    });
+    this.#queue = new BatchQueue((batch) => this.#onBatch(batch), { ...options.batch, clock });
+    this.#verifier = new Verifier(parts.checker, {
+      valid: (paths, at) => {
+        for (const path of paths) {
+          parts.timeline.queued(path, at);
+          this.#queue.add(path);
+        }
+        this.#changed();
+      },
+      invalid: (paths) => {
+        // An invalid path may still be finished later (a lock seen mid-build by a
+        // rescan): forget it so a later event, rescan or the reconcile can take it.
+        for (const path of paths) {
+          this.#invalid.add(path);
+          this.#detector.forget(path);
+        }
+        this.#changed();
+      },
+      error: (error, paths) =>
+        logger.warn(
+          `validity check failed (${error.message}); ${paths.length} path(s) left to the final push`,
         ),
+    }, clock);
+    this.#detector = new Detector(options, {
+      candidate: (path, at) => {
+        this.counters.detected++;
+        parts.timeline.detected(path, at, "incremental");
+        this.#verifier.add(path);
+      },
+      skipped: (reason) => {
+        if (reason === "derivation") this.counters.derivations++;
+        else this.counters.excluded++;
+      },
+      rescan: (reason) => {
+        this.counters.rescans++;
+        logger.warn(`${reason}; rescanning the store for missed paths`);
+      },
+      rescanFailed: (error) => logger.warn(`rescan failed: ${error.message}`),
     });
-    this.#queue = new BatchQueue((batch) => this.#onBatch(batch), {
-      ...options.batch,
-      clock: this.#clock,
-    });
-    this.#consuming = this.#consume();
+    this.#consuming = this.#detector.consume(parts.watcher).catch((error) =>
+      logger.warn(
+        `store watcher stopped: ${error instanceof Error ? error.message : error}; ` +
+          "the final push will reconcile what it missed",
+      )
+    );
   }
 
   /** `watching`, `draining` or `drained`. */
@@ -138,12 +184,12 @@ export class StreamingSession {
 
   /** Paths waiting: being verified, in the batch queue, or queued for a push slot. */
   get queued(): number {
-    return this.#toVerify.size + this.#queue.size + (this.#scheduler?.queued ?? 0);
+    return this.#verifier.pending + this.#queue.size + (this.#scheduler?.queued ?? 0);
   }
 
   /** Paths the streaming gave up on, with the last error (the final push retries them). */
   get failed(): ReadonlyMap<StorePath, string> {
-    return this.#failed;
+    return this.#recorder.failures;
   }
 
   /** Invalid paths met (failed builds' leftovers, paths still being built). */
@@ -167,113 +213,46 @@ export class StreamingSession {
    */
   async drain(options: DrainOptions = {}): Promise<void> {
     if (this.#state !== "watching") return;
-    const started = this.#clock.now();
+    const { clock, logger } = this.#parts;
+    const started = clock.now();
     this.#state = "draining";
     this.#changed();
-    await delay(options.settleMs ?? 100, undefined, this.#clock);
+    await delay(options.settleMs ?? 100, undefined, clock);
     this.#parts.watcher.close();
     await this.#consuming;
-    while (this.#verifying) await this.#verifying;
+    await this.#verifier.settled();
     this.#queue.flush();
 
     const timeoutMs = options.timeoutMs ?? 600_000;
     const deadline = new AbortController();
-    const timer = this.#clock.setTimeout(
+    const timer = clock.setTimeout(
       () => deadline.abort(new Error(`drain deadline of ${timeoutMs / 1000} s passed`)),
       timeoutMs,
     );
-    const progress = setInterval(() => {
-      this.#parts.logger.info(`draining: ${this.pushing} pushing, ${this.queued} queued`);
-    }, options.progressIntervalMs ?? 2_000);
+    const progressMs = options.progressIntervalMs ?? 2_000;
+    const progress = () => logger.info(`draining: ${this.pushing} pushing, ${this.queued} queued`);
+    let progressTimer = clock.setTimeout(function tick() {
+      progress();
+      progressTimer = clock.setTimeout(tick, progressMs);
+    }, progressMs);
     try {
-      if (this.pushing + this.queued > 0) {
-        this.#parts.logger.info(`draining: ${this.pushing} pushing, ${this.queued} queued`);
-      }
+      if (this.pushing + this.queued > 0) progress();
       await this.#scheduler?.drain(deadline.signal);
       if (deadline.signal.aborted) {
-        this.#parts.logger.warn(
+        logger.warn(
           `drain stopped after ${
             timeoutMs / 1000
           } s; what was not pushed is left to the final push`,
         );
       }
     } finally {
-      clearInterval(progress);
-      this.#clock.clearTimeout(timer);
-      await this.#recording;
-      this.counters.drainSeconds = (this.#clock.now() - started) / 1000;
+      clock.clearTimeout(progressTimer);
+      clock.clearTimeout(timer);
+      await this.#recorder.settled();
+      this.counters.drainSeconds = (clock.now() - started) / 1000;
       this.#state = "drained";
       this.#changed();
     }
-  }
-
-  async #consume(): Promise<void> {
-    try {
-      for await (const event of this.#parts.watcher) await this.#onEvent(event);
-    } catch (error) {
-      this.#parts.logger.warn(
-        `store watcher stopped: ${error instanceof Error ? error.message : error}; ` +
-          "the final push will reconcile what it missed",
-      );
-    }
-  }
-
-  async #onEvent(event: StoreEvent): Promise<void> {
-    if (event.kind === "finished") return this.#candidate(event.name, event.at);
-    this.counters.rescans++;
-    this.#parts.logger.warn(`${event.reason}; rescanning the store for missed paths`);
-    try {
-      const now = await listStoreNames(this.#options.storeDir);
-      for (const name of newNames(now, this.#options.baseline, this.#seen)) {
-        this.#candidate(name, event.at);
-      }
-    } catch (error) {
-      this.#parts.logger.warn(
-        `rescan failed: ${error instanceof Error ? error.message : error}`,
-      );
-    }
-  }
-
-  #candidate(name: string, at: number): void {
-    if (this.#seen.has(name)) return;
-    this.#seen.add(name);
-    const path = storePath(this.#options.storeDir, name);
-    const reason = this.#options.filter.reason(path);
-    if (reason === "derivation") return void this.counters.derivations++;
-    if (reason === "excluded") return void this.counters.excluded++;
-    this.counters.detected++;
-    this.#parts.timeline.detected(path, at, "incremental");
-    this.#toVerify.add(path);
-    this.#verifying ??= this.#verify();
-  }
-
-  /** Checks everything waiting in one call; what arrives meanwhile goes in the next. */
-  async #verify(): Promise<void> {
-    while (this.#toVerify.size > 0) {
-      const paths = [...this.#toVerify];
-      this.#toVerify.clear();
-      try {
-        const { valid, invalid } = await this.#parts.checker.check(paths);
-        const now = this.#clock.now();
-        for (const path of valid) {
-          this.#parts.timeline.queued(path, now);
-          this.#queue.add(path);
-        }
-        // An invalid path may still be finished later (a lock seen mid-build by a
-        // rescan): forget it so a later event, rescan or the reconcile can take it.
-        for (const path of invalid) {
-          this.#invalid.add(path);
-          this.#seen.delete(path.slice(path.lastIndexOf("/") + 1));
-        }
-      } catch (error) {
-        this.#parts.logger.warn(
-          `validity check failed (${error instanceof Error ? error.message : error}); ` +
-            `${paths.length} path(s) left to the final push`,
-        );
-      }
-      this.#changed();
-    }
-    this.#verifying = null;
   }
 
   #onBatch(batch: StorePath[]): void {
@@ -283,20 +262,6 @@ export class StreamingSession {
       return;
     }
     this.#scheduler.submit(batch);
-  }
-
-  #onPushed(paths: readonly StorePath[]): void {
-    const now = this.#clock.now();
-    for (const path of paths) {
-      this.#parts.timeline.pushed(path, now, "incremental");
-      this.#failed.delete(path);
-    }
-    const fresh = paths.filter((p) => !this.#parts.ledger.has(p));
-    this.counters.pushed += fresh.length;
-    this.#recording = this.#recording.then(() => this.#parts.ledger.record(paths)).catch((
-      error,
-    ) => this.#parts.logger.warn(`cannot record pushed paths: ${error.message}`));
-    this.#changed();
   }
 
   #changed(): void {

@@ -3,8 +3,12 @@
  * sections in GitLab for the verbose parts. Everything goes to stderr so the
  * wrapped build keeps stdout to itself.
  *
+ * This folder imports only `system/`.
+ *
  * @module
  */
+
+import { type Clock, systemClock } from "../system/clock.ts";
 
 /** Where log lines go. */
 export interface Logger {
@@ -24,6 +28,8 @@ export interface Logger {
 
 /** Options of {@linkcode TextLogger}. */
 export interface TextLoggerOptions {
+  /** Timestamps of the section markers. @default systemClock */
+  readonly clock?: Clock;
   /** Emit GitLab's collapsible-section markers. @default false */
   readonly gitlabSections?: boolean;
   /** Prefix of every line. @default "attic-ci: " */
@@ -35,12 +41,14 @@ export class TextLogger implements Logger {
   readonly #write: (text: string) => void;
   readonly #sections: boolean;
   readonly #prefix: string;
+  readonly #clock: Clock;
 
   /** @param write receives whole lines with their newline */
   constructor(write: (text: string) => void, options: TextLoggerOptions = {}) {
     this.#write = write;
     this.#sections = options.gitlabSections ?? false;
     this.#prefix = options.prefix ?? "attic-ci: ";
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** True when GitLab's collapsible-section markers are written. */
@@ -66,29 +74,24 @@ export class TextLogger implements Logger {
   /** GitLab: `section_start` marker (collapsed); elsewhere the title alone. */
   sectionStart(id: string, title: string): void {
     if (!this.#sections) return this.info(title);
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.#clock.now() / 1000);
     this.#write(`\x1b[0Ksection_start:${now}:attic_ci_${id}[collapsed=true]\r\x1b[0K${title}\n`);
   }
 
   /** GitLab: `section_end` marker; elsewhere nothing. */
   sectionEnd(id: string): void {
     if (!this.#sections) return;
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.#clock.now() / 1000);
     // The newline ends the marker's line: text after it on the same line would be eaten by it.
     this.#write(`\x1b[0Ksection_end:${now}:attic_ci_${id}\r\x1b[0K\n`);
   }
 }
 
-/** A logger writing to this process's stderr; sections on when `GITLAB_CI` is set. */
-export function stderrLogger(env: Readonly<Record<string, string | undefined>>): TextLogger {
-  const encoder = new TextEncoder();
-  const write = (text: string) => {
-    const bytes = encoder.encode(text);
-    for (let offset = 0; offset < bytes.length;) {
-      offset += Deno.stderr.writeSync(bytes.subarray(offset));
-    }
-  };
-  return new TextLogger(write, {
-    gitlabSections: env.GITLAB_CI === "true",
-  });
+/** A logger writing through `write` (the system's stderr); sections on when `GITLAB_CI` is set. */
+export function ciLogger(
+  write: (text: string) => void,
+  env: Readonly<Record<string, string | undefined>>,
+  clock: Clock = systemClock,
+): TextLogger {
+  return new TextLogger(write, { gitlabSections: env.GITLAB_CI === "true", clock });
 }

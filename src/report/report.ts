@@ -7,9 +7,12 @@
  * @module
  */
 
-import type { PathRecord } from "../engine/path_timeline.ts";
+import type { FinalPushResult } from "../engine/final_push.ts";
+import type { PathRecord, PathTimeline } from "../engine/path_timeline.ts";
 import type { PushCall } from "../engine/push_scheduler.ts";
 import type { StorePath } from "../store/store_path.ts";
+import type { ResourceUse } from "../system/system.ts";
+import type { SessionSummary } from "./session_summary.ts";
 
 /** The JSON report's schema identifier. */
 export const REPORT_SCHEMA = "attic-ci/report@1";
@@ -45,7 +48,7 @@ export interface Report {
   readonly pushInvocations: number;
   readonly rescans: number;
   readonly drainSeconds: number;
-  readonly resources: { peakRssBytes: number | null; cpuSeconds: number };
+  readonly resources: ResourceUse;
   readonly paths: PathRecord[];
   /** Every push call, streaming first, then the final push. */
   readonly pushCalls: ReportedPushCall[];
@@ -100,13 +103,63 @@ export function formatReport(report: Report): { summary: string; details: string
   };
 }
 
-/** This process's peak resident memory (Linux `VmHWM`), or null where unknown. */
-export function peakRssBytes(): number | null {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
-    return kb ? Number(kb) * 1024 : null;
-  } catch {
-    return null;
+/** What a run brings to {@linkcode buildReport}. */
+export interface ReportInputs {
+  readonly command: string;
+  readonly backend: string;
+  /** Where the paths went (no secret). */
+  readonly target: string;
+  readonly summary: SessionSummary;
+  readonly final: FinalPushResult;
+  readonly timeline: PathTimeline;
+  readonly exitCode: number | null;
+  readonly endedAt: number;
+  readonly resources: ResourceUse;
+}
+
+/** Joins the streaming summary and the final push into the report. */
+export function buildReport(inputs: ReportInputs): Report {
+  const { summary, final, timeline } = inputs;
+  const failures: Record<string, string> = {};
+  const delivered = new Set(
+    timeline.records().filter((r) => r.pushedAt !== null).map((r) => r.path),
+  );
+  // Paths the streaming failed but the final push delivered are not failures.
+  for (const [path, why] of Object.entries(summary.failures)) {
+    if (!delivered.has(path)) failures[path] = why;
   }
+  for (const [path, why] of final.failed) failures[path] = why;
+  const invalid = new Set([...summary.invalid, ...final.invalid]);
+  return {
+    schema: REPORT_SCHEMA,
+    command: inputs.command,
+    backend: inputs.backend,
+    target: inputs.target,
+    startedAt: summary.startedAt,
+    endedAt: inputs.endedAt,
+    exitCode: inputs.exitCode,
+    bootstrap: summary.bootstrap,
+    incremental: summary.incremental,
+    finalPush: final.pushed,
+    pushed: summary.incremental + final.pushed,
+    finalPushDetail: { outLinks: final.outLinks, reconciled: final.reconciled, given: final.given },
+    deferred: summary.deferred,
+    skipped: {
+      invalid: invalid.size,
+      derivations: Math.max(summary.derivations, final.derivations),
+      excluded: Math.max(summary.excluded, final.excluded),
+    },
+    failed: Object.keys(failures).sort(),
+    failures,
+    retries: summary.retries + final.retries,
+    pushInvocations: summary.pushInvocations + final.invocations,
+    rescans: summary.rescans,
+    drainSeconds: summary.drainSeconds,
+    resources: inputs.resources,
+    paths: timeline.records(),
+    pushCalls: [
+      ...summary.pushCalls.map((call) => ({ ...call, phase: "incremental" as const })),
+      ...final.calls.map((call) => ({ ...call, phase: "final" as const })),
+    ],
+  };
 }

@@ -14,24 +14,20 @@ export type ExclusionReason = "derivation" | "excluded" | null;
 export interface PathFilterOptions {
   /** Regular expressions matched against the full store path. @default [] */
   readonly exclude?: readonly RegExp[];
-  /** Push `.drv` files too. @default false */
-  readonly includeDerivations?: boolean;
 }
 
 /** Decides which store paths are pushed. */
 export class PathFilter {
   readonly #exclude: readonly RegExp[];
-  readonly #includeDerivations: boolean;
 
   /** @param options exclusions */
   constructor(options: PathFilterOptions = {}) {
     this.#exclude = options.exclude ?? [];
-    this.#includeDerivations = options.includeDerivations ?? false;
   }
 
   /** Why `path` is skipped, or null when it should be pushed. */
   reason(path: StorePath): ExclusionReason {
-    if (!this.#includeDerivations && isDerivation(path)) return "derivation";
+    if (isDerivation(path)) return "derivation";
     if (this.#exclude.some((re) => re.test(path))) return "excluded";
     return null;
   }

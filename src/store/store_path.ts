@@ -57,3 +57,17 @@ export function toTopLevelStorePath(storeDir: string, path: string): StorePath |
   const name = path.slice(prefix.length).split("/")[0] ?? "";
   return isStorePathName(name) ? prefix + name : null;
 }
+
+/**
+ * The top-level store path that `path` is, is inside of, or (through
+ * symlinks, e.g. `./result`) leads to; null when it leads nowhere in the store.
+ */
+export async function resolveStorePath(storeDir: string, path: string): Promise<StorePath | null> {
+  const direct = toTopLevelStorePath(storeDir, path);
+  if (direct !== null) return direct;
+  try {
+    return toTopLevelStorePath(storeDir, await Deno.realPath(path));
+  } catch {
+    return null;
+  }
+}

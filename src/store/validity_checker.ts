@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { CommandRunner } from "../process/command_runner.ts";
 import { CommandError, stderrTail } from "../errors.ts";
+import type { CommandRunner } from "../system/system.ts";
 import type { StorePath } from "./store_path.ts";
 
 /** The outcome of a validity check. */
@@ -29,15 +29,10 @@ const CHUNK = 2_000;
 /** {@linkcode ValidityChecker} on `nix-store --check-validity --print-invalid`. */
 export class NixValidityChecker implements ValidityChecker {
   readonly #runner: CommandRunner;
-  readonly #removeEnv: readonly string[];
 
-  /**
-   * @param runner how to start `nix-store`
-   * @param options `removeEnv`: variables to keep out of the child (the token variable)
-   */
-  constructor(runner: CommandRunner, options: { removeEnv?: readonly string[] } = {}) {
+  /** @param runner how to start `nix-store` */
+  constructor(runner: CommandRunner) {
     this.#runner = runner;
-    this.#removeEnv = options.removeEnv ?? [];
   }
 
   /** One `nix-store` call per 2,000 paths. */
@@ -48,7 +43,6 @@ export class NixValidityChecker implements ValidityChecker {
       const chunk = paths.slice(i, i + CHUNK);
       const result = await this.#runner.run("nix-store", {
         args: ["--check-validity", "--print-invalid", ...chunk],
-        removeEnv: this.#removeEnv,
         ...(signal ? { signal } : {}),
       });
       if (result.code !== 0) {

@@ -4,7 +4,7 @@
  * line; every item stays the text it was.
  */
 
-import { listFromVariable } from "../../src/cli/parse_args.ts";
+import { listFromVariable } from "../../src/options/parse_args.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { assertEquals, assertIncludes } from "../helpers/assert.ts";
 

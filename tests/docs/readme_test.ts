@@ -2,7 +2,7 @@
  * The README's options table matches the option table the parser uses.
  */
 
-import { ENGINE_OPTIONS, variableName } from "../../src/cli/option_specs.ts";
+import { ENGINE_OPTIONS, variableName } from "../../src/options/option_specs.ts";
 import { assertIncludes } from "../helpers/assert.ts";
 import { ROOT } from "../helpers/nix.ts";
 

@@ -2,7 +2,7 @@
  * The final push's reconcile finds what the watcher never saw.
  */
 
-import { run } from "../../src/cli/run.ts";
+import { run } from "../../src/dispatch.ts";
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { nixCopyArgs, readReport } from "../helpers/cli.ts";
 import { DeafWatcher, RescanningWatcher, testContext } from "../helpers/context.ts";
@@ -20,7 +20,7 @@ function execArgs(dir: string, tag: string): string[] {
 Deno.test("reconcile pushes every path a deaf watcher never saw, and result* out-links", async () => {
   const dir = await tempDir();
   const tag = newTag();
-  const t = testContext({ cwd: dir, openWatcher: () => new DeafWatcher() });
+  const t = testContext({ cwd: dir, watchStore: () => new DeafWatcher() });
   assertEquals(await run(execArgs(dir, tag), t.ctx), 0, t.log());
 
   const { valid } = await storePathsOf(tag);
@@ -40,7 +40,7 @@ Deno.test("reconcile pushes every path a deaf watcher never saw, and result* out
 Deno.test("an injected rescan (queue overflow) finds finished paths while the build runs", async () => {
   const dir = await tempDir();
   const tag = newTag();
-  const t = testContext({ cwd: dir, openWatcher: () => new RescanningWatcher(300) });
+  const t = testContext({ cwd: dir, watchStore: () => new RescanningWatcher(300) });
   assertEquals(await run(execArgs(dir, tag), t.ctx), 0, t.log());
 
   const { valid } = await storePathsOf(tag);

@@ -6,13 +6,12 @@
 import { NixCopyBackend } from "../../src/backends/nix_copy_backend.ts";
 import { type PushBackend, PushError } from "../../src/backends/push_backend.ts";
 import { PushScheduler } from "../../src/engine/push_scheduler.ts";
-import { DenoCommandRunner } from "../../src/process/command_runner.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
+import { testSystem } from "../helpers/context.ts";
 import { graphBuild, hasNarinfo, newTag, sh, storePathsOf, tempDir } from "../helpers/nix.ts";
 
 /** The real nix-copy backend, failing on purpose where a test says so. */
 class FaultyBackend implements PushBackend {
-  readonly name = "nix-copy" as const;
   readonly target: string;
   readonly calls: string[][] = [];
   readonly #real: PushBackend;
@@ -53,7 +52,7 @@ Deno.test("a batch that fails its first attempts is retried with backoff and the
   const { dir, paths } = await builtOutputs();
   const cache = `${dir}/cache`;
   const backend = new FaultyBackend(
-    new NixCopyBackend(new DenoCommandRunner(), { to: `file://${cache}` }),
+    new NixCopyBackend(testSystem(), { to: `file://${cache}` }),
     { failFirst: 2 },
   );
   const pushed: string[] = [];
@@ -79,7 +78,7 @@ Deno.test("a path that always fails is isolated by splitting; every other path i
   const cache = `${dir}/cache`;
   const bad = paths.find((p) => p.endsWith("-l0n2"))!;
   const backend = new FaultyBackend(
-    new NixCopyBackend(new DenoCommandRunner(), { to: `file://${cache}` }),
+    new NixCopyBackend(testSystem(), { to: `file://${cache}` }),
     { poison: "-l0n2" },
   );
   const failed = new Map<string, string>();
@@ -102,7 +101,6 @@ Deno.test("a path that always fails is isolated by splitting; every other path i
 Deno.test("a non-retryable failure is not retried but still split", async () => {
   const { dir, paths } = await builtOutputs();
   const backend: PushBackend = {
-    name: "nix-copy",
     target: "nowhere",
     push: () => Promise.reject(new PushError("usage error", false)),
   };
@@ -121,7 +119,6 @@ Deno.test("a non-retryable failure is not retried but still split", async () => 
 
 Deno.test("drain gives up at its deadline: in-flight pushes are killed, queued ones failed", async () => {
   const hanging: PushBackend = {
-    name: "nix-copy",
     target: "nowhere",
     push: (_paths, options) =>
       new Promise((_, reject) =>
@@ -143,7 +140,6 @@ Deno.test("batches that wait for a busy push slot go out merged, up to maxBatchS
   let release: () => void = () => {};
   const first = new Promise<void>((resolve) => release = resolve);
   const slow: PushBackend = {
-    name: "nix-copy",
     target: "recording",
     push: async (paths) => {
       calls.push([...paths]);

@@ -1,18 +1,15 @@
 /**
- * An in-process command context for tests: the real process runner against
- * real Nix, a captured log, and a store watcher of the test's choosing.
+ * An in-process command context for tests: the real system (real processes,
+ * real Nix) with the test's environment and working directory, a captured
+ * log and stdout, and a store watch of the test's choosing.
  *
  * @module
  */
 
-import type { CommandContext } from "../../src/commands/context.ts";
-import {
-  FsStoreWatcher,
-  type StoreEvent,
-  type StoreWatcher,
-} from "../../src/engine/store_watcher.ts";
 import { TextLogger } from "../../src/log/logger.ts";
-import { DenoCommandRunner } from "../../src/process/command_runner.ts";
+import type { CommandContext } from "../../src/session/context.ts";
+import { DenoSystem } from "../../src/system/deno_system.ts";
+import type { StoreEvent, StoreWatcher, System } from "../../src/system/system.ts";
 import { MAIN } from "./cli.ts";
 import { NIX_TEST_ENV } from "./nix.ts";
 
@@ -25,30 +22,49 @@ export interface TestContext {
   stdout(): string;
 }
 
-/** Builds a test context; by default with the real store watcher. */
-export function testContext(options: {
-  cwd: string;
-  env?: Record<string, string>;
-  openWatcher?: (storeDir: string) => StoreWatcher;
-}): TestContext {
+/** Options of {@linkcode testSystem} and {@linkcode testContext}. */
+export interface TestSystemOptions {
+  /** @default Deno.cwd() */
+  readonly cwd?: string;
+  /** Variables over this process's environment (and {@linkcode NIX_TEST_ENV}). */
+  readonly env?: Record<string, string>;
+  /** The store watch. @default the real one */
+  readonly watchStore?: (storeDir: string) => StoreWatcher;
+  readonly stdout?: (text: string) => void;
+  readonly stderr?: (text: string) => void;
+}
+
+/** The real system with the test's environment. */
+export function testSystem(options: TestSystemOptions = {}): System {
+  return new DenoSystem({
+    env: { ...Deno.env.toObject(), ...NIX_TEST_ENV, ...options.env },
+    cwd: options.cwd ?? Deno.cwd(),
+    selfCommand: [Deno.execPath(), "run", "-A", MAIN],
+    ...(options.watchStore ? { watchStore: options.watchStore } : {}),
+    ...(options.stdout ? { stdout: options.stdout } : {}),
+    ...(options.stderr ? { stderr: options.stderr } : {}),
+  });
+}
+
+/** Builds a test context; by default with the real store watch. */
+export function testContext(options: TestSystemOptions & { cwd: string }): TestContext {
   let log = "";
   let out = "";
   return {
     ctx: {
-      env: { ...Deno.env.toObject(), ...NIX_TEST_ENV, ...options.env },
-      cwd: options.cwd,
-      runner: new DenoCommandRunner(),
+      system: testSystem({
+        ...options,
+        stdout: (text) => out += text,
+        stderr: (text) => log += text,
+      }),
       logger: new TextLogger((text) => log += text),
-      stdout: (text) => out += text,
-      openWatcher: options.openWatcher ?? ((dir) => new FsStoreWatcher(dir)),
-      selfCommand: [Deno.execPath(), "run", "-A", MAIN],
     },
     log: () => log,
     stdout: () => out,
   };
 }
 
-/** A watcher that never reports anything: everything must come from the reconcile. */
+/** A watch that never reports anything: everything must come from the reconcile. */
 export class DeafWatcher implements StoreWatcher {
   #close: () => void = () => {};
   readonly #closed = new Promise<void>((resolve) => this.#close = resolve);
@@ -65,7 +81,7 @@ export class DeafWatcher implements StoreWatcher {
   }
 }
 
-/** A watcher that reports nothing but a `rescan` every `intervalMs` (a permanently overflowing queue). */
+/** A watch that reports nothing but a `rescan` every `intervalMs` (a permanently overflowing queue). */
 export class RescanningWatcher implements StoreWatcher {
   readonly #intervalMs: number;
   #closed = false;

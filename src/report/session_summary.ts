@@ -1,7 +1,8 @@
 /**
- * What a streaming session hands to the report: its counters, failures and
- * timeline. The detached watcher writes it to the state directory so `stop`
- * can finish the report in another process.
+ * What a streaming session hands to the report: its counters, failures,
+ * push calls and timeline. The detached watcher writes it to the state
+ * directory (as `watcher-report.json`) so `stop` can finish the report in
+ * another process.
  *
  * @module
  */

@@ -4,13 +4,36 @@
  * @module
  */
 
-import { type OptionSpec, variableName } from "./option_specs.ts";
+import {
+  BOOTSTRAP_OPTIONS,
+  GLOBAL_OPTIONS,
+  LOCATION_OPTIONS,
+  type OptionSpec,
+  PUSH_OPTIONS,
+  TARGET_OPTIONS,
+  variableName,
+} from "./option_specs.ts";
+
+/** A titled group of options in a command's help. */
+export interface HelpGroup {
+  readonly title: string;
+  readonly options: readonly OptionSpec[];
+}
+
+/** The option groups of every command that streams or pushes (exec, build, start, stop, push, watch). */
+export const ENGINE_HELP_GROUPS: readonly HelpGroup[] = [
+  { title: "Where to push", options: TARGET_OPTIONS },
+  { title: "Attic client bootstrap", options: BOOTSTRAP_OPTIONS },
+  { title: "State and store", options: LOCATION_OPTIONS },
+  { title: "Pushing", options: PUSH_OPTIONS },
+  { title: "Other", options: GLOBAL_OPTIONS },
+];
 
 /** One command's help: usage line, description, then its options. */
 export function commandHelp(
   usage: string,
   description: string,
-  groups: readonly { title: string; options: readonly OptionSpec[] }[],
+  groups: readonly HelpGroup[],
 ): string {
   const lines = [`Usage: ${usage}`, "", description, ""];
   for (const group of groups) {

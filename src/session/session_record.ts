@@ -2,17 +2,22 @@
  * `session.json`: what a session leaves for the processes that finish it
  * (`stop`, `push` in after_script): when it started, who ran it, the options
  * it ran with (never a secret), and whether it already ended with its own
- * final push. Validated on read: a file from elsewhere is never misread.
+ * final push.
  *
  * @module
  */
 
 import { z } from "zod";
-import { readOptional, writePrivateFile } from "./state_dir.ts";
+import { readStateFile, writeStateFile } from "../state/state_file.ts";
+
+/** The schema identifier of `session.json`. */
+export const SESSION_SCHEMA = "attic-ci/session@1";
 
 const SessionRecordSchema = z.object({
+  schema: z.literal(SESSION_SCHEMA),
   startedAt: z.number(),
   pid: z.number().int(),
+  /** The options `stop` and `push` reuse (flag name → value as typed). */
   options: z.record(z.string(), z.union([z.string(), z.boolean(), z.array(z.string())])),
   /** Set by `exec`/`build` once their final push and report are done. */
   ended: z.object({ at: z.number(), pushed: z.number().int() }).optional(),
@@ -22,23 +27,16 @@ const SessionRecordSchema = z.object({
 export type SessionRecord = z.infer<typeof SessionRecordSchema>;
 
 /** Writes a new session record (0600). */
-export async function writeSessionRecord(file: string, record: SessionRecord): Promise<void> {
-  await writePrivateFile(file, JSON.stringify(record) + "\n");
+export async function writeSessionRecord(
+  file: string,
+  record: Omit<SessionRecord, "schema">,
+): Promise<void> {
+  await writeStateFile(file, { schema: SESSION_SCHEMA, ...record });
 }
 
-/**
- * Reads the session record; null when there is none or it is not one of ours
- * (unreadable JSON or another shape), so a stray file never steers a push.
- */
+/** Reads the session record; null when there is none. Throws StateFileError for a foreign file. */
 export async function readSessionRecord(file: string): Promise<SessionRecord | null> {
-  const text = await readOptional(file).catch(() => null);
-  if (text === null) return null;
-  try {
-    const parsed = SessionRecordSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return await readStateFile(file, SessionRecordSchema, SESSION_SCHEMA);
 }
 
 /** Marks the session as ended by its own final push, with how many paths it pushed. */

@@ -1,20 +1,25 @@
 /**
- * Dispatches a command line to its command and decides the exit code in one
- * place: 2 for bad usage or configuration, otherwise what the command returns.
+ * The command line, dispatched: the command table, `--help` and `--version`
+ * (anywhere before `--`), and the one place an exit code is decided — from
+ * the command's outcome, or from the error it threw.
  *
  * @module
  */
 
-import { bootstrapCommand } from "../commands/bootstrap.ts";
-import { buildCommand } from "../commands/build.ts";
-import type { CommandContext } from "../commands/context.ts";
-import { execCommand } from "../commands/exec.ts";
-import { pushCommand, stopCommand } from "../commands/finish.ts";
-import { startCommand } from "../commands/start.ts";
-import { statusCommand } from "../commands/status.ts";
-import { detachedWatchCommand, watchCommand } from "../commands/watch.ts";
-import { ConfigError } from "../errors.ts";
-import { VERSION } from "../version.ts";
+import { bootstrapCommand } from "./commands/bootstrap.ts";
+import { buildCommand } from "./commands/build.ts";
+import { execCommand } from "./commands/exec.ts";
+import type { Command, Outcome } from "./commands/outcome.ts";
+import { pushCommand } from "./commands/push.ts";
+import { startCommand } from "./commands/start.ts";
+import { statusCommand } from "./commands/status.ts";
+import { stopCommand } from "./commands/stop.ts";
+import { watchCommand } from "./commands/watch.ts";
+import { watcherCommand } from "./commands/watcher.ts";
+import { ConfigError } from "./errors.ts";
+import type { CommandContext } from "./session/context.ts";
+import { WATCHER_COMMAND } from "./session/watcher_process.ts";
+import { VERSION } from "./version.ts";
 
 /** The top-level help. */
 export const MAIN_HELP =
@@ -39,9 +44,7 @@ Exit codes: 2 for bad usage or configuration; exec returns CMD's status; otherwi
 or 1 under --strict when anything could not be pushed.
 `;
 
-type Command = (argv: readonly string[], ctx: CommandContext) => Promise<number>;
-
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<string, Command<CommandContext>> = {
   exec: execCommand,
   build: buildCommand,
   start: startCommand,
@@ -50,18 +53,41 @@ const COMMANDS: Record<string, Command> = {
   watch: watchCommand,
   bootstrap: bootstrapCommand,
   status: statusCommand,
-  __watch: detachedWatchCommand,
+  [WATCHER_COMMAND]: watcherCommand,
 };
+
+/** The exit code of an outcome. */
+export function exitCode(outcome: Outcome): number {
+  switch (outcome.kind) {
+    case "done":
+      return 0;
+    case "usage":
+    case "reported-with-error":
+      return 2;
+    case "build":
+      // Caching never fails a good build, unless --strict asks for it.
+      return outcome.status === 0 && outcome.cache.strict && !outcome.cache.complete
+        ? 1
+        : outcome.status;
+    case "cache":
+      return outcome.cache.strict && !outcome.cache.complete ? 1 : 0;
+    case "watcher":
+      return outcome.running ? 0 : 3;
+    case "client":
+      return outcome.found ? 0 : 1;
+  }
+}
 
 /** Runs one command line and returns the process exit code. */
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    ctx.stdout(MAIN_HELP);
-    return name === undefined ? 2 : 0;
+    ctx.system.stdout(MAIN_HELP);
+    return exitCode(name === undefined ? { kind: "usage" } : { kind: "done" });
   }
-  if (name === "--version" || name === "-V") {
-    ctx.stdout(`attic-ci ${VERSION}\n`);
+  const ownArgs = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+  if (name === "--version" || name === "-V" || ownArgs.includes("--version")) {
+    ctx.system.stdout(`attic-ci ${VERSION}\n`);
     return 0;
   }
   const command = COMMANDS[name];
@@ -73,13 +99,9 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
         "use one of exec, build, start, stop, push, watch, bootstrap, status (see attic-ci --help)",
       );
     }
-    return await command(rest, ctx);
+    return exitCode(await command(rest, ctx));
   } catch (error) {
-    if (error instanceof ConfigError) {
-      ctx.logger.info(`error: ${error.message}`);
-      return 2;
-    }
     ctx.logger.info(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return error instanceof ConfigError ? 2 : 1;
   }
 }

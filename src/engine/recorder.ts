@@ -1,0 +1,69 @@
+/**
+ * Record: what happens after a push call succeeds or gives up, the same for
+ * the streaming and the final push. Pushed paths get their time on the
+ * timeline, lose any earlier failure, and are appended to the ledger (one
+ * write per batch, in order), so a later process knows what is missing.
+ *
+ * @module
+ */
+
+import type { Ledger } from "../state/ledger.ts";
+import type { StorePath } from "../store/store_path.ts";
+import type { Clock } from "../system/clock.ts";
+import type { PathRecord, PathTimeline } from "./path_timeline.ts";
+
+/** What {@linkcode PushRecorder} needs. */
+export interface PushRecorderParts {
+  readonly ledger: Ledger;
+  readonly timeline: PathTimeline;
+  readonly clock: Clock;
+  /** Told when the ledger cannot be written (the final push's reconcile still finds the paths). */
+  readonly onRecordError: (error: Error) => void;
+}
+
+/** After-push bookkeeping of one phase of a run. */
+export class PushRecorder {
+  readonly #parts: PushRecorderParts;
+  readonly #phase: PathRecord["phase"];
+  readonly #failures = new Map<StorePath, string>();
+  #writing: Promise<void> = Promise.resolve();
+
+  /** @param parts ledger, timeline, clock; @param phase which phase's pushes these are */
+  constructor(parts: PushRecorderParts, phase: PathRecord["phase"]) {
+    this.#parts = parts;
+    this.#phase = phase;
+  }
+
+  /**
+   * Records paths the cache now has. Returns how many were not in the ledger
+   * yet (a path pushed again is not counted twice).
+   */
+  pushed(paths: readonly StorePath[]): number {
+    const { ledger, timeline, clock } = this.#parts;
+    const at = clock.now();
+    for (const path of paths) {
+      timeline.pushed(path, at, this.#phase);
+      this.#failures.delete(path);
+    }
+    const fresh = paths.filter((path) => !ledger.has(path)).length;
+    this.#writing = this.#writing.then(() => ledger.record(paths)).catch((error) =>
+      this.#parts.onRecordError(error instanceof Error ? error : new Error(String(error)))
+    );
+    return fresh;
+  }
+
+  /** Records a path given up on, with the last error. */
+  failed(path: StorePath, reason: string): void {
+    this.#failures.set(path, reason);
+  }
+
+  /** Paths given up on (and not pushed since), with their last error. */
+  get failures(): ReadonlyMap<StorePath, string> {
+    return this.#failures;
+  }
+
+  /** Resolves once every ledger write so far is done. */
+  settled(): Promise<void> {
+    return this.#writing;
+  }
+}

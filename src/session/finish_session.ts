@@ -1,0 +1,170 @@
+/**
+ * The end of every run, one path for `exec`, `build`, `watch`, `stop` and
+ * `push`: drain a live session (or take a watcher's recorded account), get
+ * the backend (a deferred bootstrap is tried again now), run the final push,
+ * build the report and print it — or, for the after_script safety net after a
+ * session that already ended with its own final push, say in one line that
+ * nothing was left. What the exit code becomes is the dispatcher's business.
+ *
+ * @module
+ */
+
+import type { BootstrapResult } from "../attic/bootstrap.ts";
+import type { PushBackend } from "../backends/push_backend.ts";
+import { finalPush, type FinalPushResult } from "../engine/final_push.ts";
+import type { PathTimeline } from "../engine/path_timeline.ts";
+import type { StreamingSession } from "../engine/streaming_session.ts";
+import type { EngineConfig } from "../options/engine_config.ts";
+import { buildReport, formatPushCalls, formatReport, type Report } from "../report/report.ts";
+import { type SessionSummary, summarize } from "../report/session_summary.ts";
+import type { Ledger } from "../state/ledger.ts";
+import type { StorePath } from "../store/store_path.ts";
+import { NixValidityChecker } from "../store/validity_checker.ts";
+import type { CommandContext } from "./context.ts";
+import { pathFilter, pushOptions } from "./open_session.ts";
+
+/** What was streamed before the end. */
+export type Streamed =
+  /** A session of this process: it is drained here. */
+  | {
+    readonly kind: "live";
+    readonly session: StreamingSession;
+    readonly startedAt: number;
+    readonly bootstrap: BootstrapResult | null;
+  }
+  /** The account of a session that ran in another process (the detached watcher), or of none. */
+  | { readonly kind: "recorded"; readonly summary: SessionSummary };
+
+/** What {@linkcode finishSession} needs. */
+export interface FinishInputs {
+  /** The command, for the report. */
+  readonly command: string;
+  readonly config: EngineConfig;
+  readonly ledger: Ledger;
+  readonly timeline: PathTimeline;
+  readonly streamed: Streamed;
+  /** The backend, asked for after the drain (a deferred bootstrap may succeed by then). */
+  readonly backend: () => Promise<PushBackend | null>;
+  /** Where `result*` out-links are looked for; null for none. */
+  readonly outLinkDir: string | null;
+  /** Store paths given on the command line. */
+  readonly paths?: readonly StorePath[];
+  /** `exec`/`build`: the build's status, for the report. */
+  readonly exitCode: number | null;
+  /**
+   * The session already ended with its own final push at this time: when
+   * nothing is left, one line instead of a second report.
+   */
+  readonly alreadyEnded?: { readonly at: number; readonly pushed: number };
+}
+
+/** How a run ended, for the exit code. */
+export interface Finished {
+  /** The report, or null when the one line said nothing was left. */
+  readonly report: Report | null;
+  /** Everything that should be in the cache is. */
+  readonly complete: boolean;
+}
+
+/** Ends a run; see the module documentation. */
+export async function finishSession(ctx: CommandContext, inputs: FinishInputs): Promise<Finished> {
+  const { system, logger } = ctx;
+  const { config, timeline, streamed } = inputs;
+  let summary: SessionSummary;
+  if (streamed.kind === "live") {
+    await streamed.session.drain({ timeoutMs: config.drainTimeoutMs });
+    summary = summarize(streamed.session, timeline, streamed.startedAt, streamed.bootstrap);
+  } else {
+    summary = streamed.summary;
+    for (const record of summary.paths) {
+      timeline.detected(record.path, record.detectedAt, record.phase);
+      if (record.queuedAt !== null) timeline.queued(record.path, record.queuedAt);
+      if (record.pushedAt !== null) timeline.pushed(record.path, record.pushedAt, record.phase);
+    }
+  }
+  const backend = await inputs.backend();
+  const final = await runFinalPush(ctx, inputs, backend);
+
+  const ended = inputs.alreadyEnded;
+  if (ended !== undefined && final.pushed + final.failed.size === 0) {
+    logger.info(
+      `nothing left to push: the session already ended with its own final push at ${
+        new Date(ended.at).toISOString()
+      } (${ended.pushed} store paths pushed; its report is above)`,
+    );
+    return { report: null, complete: true };
+  }
+
+  const report = buildReport({
+    command: inputs.command,
+    backend: config.backend,
+    target: backend?.target ?? "none (no attic client)",
+    summary,
+    final,
+    timeline,
+    exitCode: inputs.exitCode,
+    endedAt: system.clock.now(),
+    resources: system.resources(),
+  });
+  await emitReport(ctx, report, config.reportFile);
+  return { report, complete: report.failed.length === 0 };
+}
+
+/** The final push with the configuration's settings, in its own log section. */
+function runFinalPush(
+  ctx: CommandContext,
+  inputs: FinishInputs,
+  backend: PushBackend | null,
+): Promise<FinalPushResult> {
+  const { system, logger } = ctx;
+  const { config } = inputs;
+  logger.sectionStart("final_push", "final push: result* out-links and reconcile");
+  return finalPush({
+    backend,
+    checker: new NixValidityChecker(system),
+    ledger: inputs.ledger,
+    timeline: inputs.timeline,
+    logger,
+    clock: system.clock,
+  }, {
+    storeDir: config.storeDir,
+    filter: pathFilter(config),
+    outLinkDir: inputs.outLinkDir,
+    ...(inputs.paths ? { paths: inputs.paths } : {}),
+    batchSize: config.batchMaxSize,
+    push: pushOptions(config),
+    timeoutMs: config.drainTimeoutMs,
+  }).finally(() => logger.sectionEnd("final_push"));
+}
+
+/** Prints the report (summary line first, outside any section) and writes the JSON file if asked. */
+async function emitReport(
+  ctx: CommandContext,
+  report: Report,
+  reportFile: string | null,
+): Promise<void> {
+  const { logger } = ctx;
+  const { summary, details } = formatReport(report);
+  logger.plain(summary);
+  for (const line of details) logger.info(line);
+  // One line per push call, folded in GitLab; elsewhere it would bury the summary.
+  if (report.pushCalls.length > 0 && logger.folds) {
+    logger.sectionStart("push_calls", `push calls: ${report.pushCalls.length}, one per line`);
+    for (const line of formatPushCalls(report.pushCalls)) logger.info(line);
+    logger.sectionEnd("push_calls");
+  }
+  if (report.failed.length > 0) {
+    logger.warn(
+      `${report.failed.length} store path(s) could not be pushed; the build result is unaffected` +
+        " (use --strict to fail on this)",
+    );
+  }
+  if (reportFile !== null) {
+    await Deno.writeTextFile(reportFile, JSON.stringify(report, null, 2) + "\n");
+  }
+}
+
+/** The backend of a finish that was set up just now (stop, push). */
+export function backendOf(backend: PushBackend | null): () => Promise<PushBackend | null> {
+  return () => Promise.resolve(backend);
+}

@@ -1,0 +1,104 @@
+/**
+ * Opening a streaming session: take the store baseline, start a fresh
+ * ledger, write `session.json` (so a later `stop` or `push` knows the
+ * options), and start streaming.
+ *
+ * @module
+ */
+
+import type { PushBackend } from "../backends/push_backend.ts";
+import type { PathTimeline } from "../engine/path_timeline.ts";
+import type { PushSchedulerOptions } from "../engine/push_scheduler.ts";
+import { StreamingSession } from "../engine/streaming_session.ts";
+import { ConfigError } from "../errors.ts";
+import { type EngineConfig, savedOptions } from "../options/engine_config.ts";
+import { Ledger } from "../state/ledger.ts";
+import type { StateFiles } from "../state/state_dir.ts";
+import { PathFilter } from "../store/path_filter.ts";
+import { listStoreNames } from "../store/store_listing.ts";
+import { NixValidityChecker } from "../store/validity_checker.ts";
+import type { CommandContext } from "./context.ts";
+import { writeSessionRecord } from "./session_record.ts";
+
+/** A running session and what it needs to finish. */
+export interface OpenSession {
+  readonly session: StreamingSession;
+  readonly ledger: Ledger;
+  readonly timeline: PathTimeline;
+  readonly startedAt: number;
+}
+
+/** Takes the baseline, starts a fresh ledger and starts streaming. */
+export async function openSession(
+  config: EngineConfig,
+  ctx: CommandContext,
+  files: StateFiles,
+  backend: PushBackend | null,
+  timeline: PathTimeline,
+  onChange?: (session: StreamingSession) => void,
+): Promise<OpenSession> {
+  const { system, logger } = ctx;
+  const startedAt = system.clock.now();
+  const baseline = await storeBaseline(config.storeDir);
+  const ledger = await Ledger.begin(files, baseline);
+  await writeSessionRecord(files.session, {
+    startedAt,
+    pid: system.pid,
+    options: savedOptions(config),
+  });
+  const session = new StreamingSession({
+    watcher: system.watchStore(config.storeDir),
+    checker: new NixValidityChecker(system),
+    backend,
+    ledger,
+    timeline,
+    logger,
+    clock: system.clock,
+  }, {
+    storeDir: config.storeDir,
+    baseline,
+    filter: pathFilter(config),
+    batch: {
+      idleMs: config.batchIdleMs,
+      maxWaitMs: config.batchMaxWaitMs,
+      maxSize: config.batchMaxSize,
+    },
+    push: pushOptions(config),
+    ...(onChange ? { onChange } : {}),
+  });
+  if (backend === null) logger.info("deferred mode: recording paths now, pushing them at stop");
+  logger.info(
+    `streaming finished paths of ${config.storeDir} to ${
+      backend?.target ?? "nowhere yet (deferred)"
+    } (${baseline.size} paths in the baseline)`,
+  );
+  return { session, ledger, timeline, startedAt };
+}
+
+/** The path filter of a configuration. */
+export function pathFilter(config: EngineConfig): PathFilter {
+  return new PathFilter({ exclude: config.exclude });
+}
+
+/** The retry and concurrency settings of a configuration. */
+export function pushOptions(
+  config: EngineConfig,
+): Pick<PushSchedulerOptions, "concurrency" | "retries" | "retryDelayMs"> {
+  return {
+    concurrency: config.pushJobs,
+    retries: config.retries,
+    retryDelayMs: config.retryDelayMs,
+  };
+}
+
+async function storeBaseline(storeDir: string): Promise<Set<string>> {
+  try {
+    return await listStoreNames(storeDir);
+  } catch (error) {
+    throw new ConfigError(
+      "--store-dir",
+      `cannot read ${storeDir}: ${error instanceof Error ? error.message : error}`,
+      "is Nix installed? point --store-dir at the Nix store",
+    );
+  }
+}

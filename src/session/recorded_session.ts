@@ -1,0 +1,92 @@
+/**
+ * Ending a session that ran in another process (`stop`, and `push` as the
+ * after_script safety net): stop its watcher if one still runs, set up the
+ * backend now, and take the one finish path with the watcher's account — or,
+ * when the watcher died before writing one (a Docker executor ends every
+ * process with the script), with what its ledger says.
+ *
+ * @module
+ */
+
+import { PathTimeline } from "../engine/path_timeline.ts";
+import { ConfigError } from "../errors.ts";
+import type { EngineConfig } from "../options/engine_config.ts";
+import { emptySummary } from "../report/session_summary.ts";
+import { Ledger } from "../state/ledger.ts";
+import { ensurePrivateDir, stateFiles } from "../state/state_dir.ts";
+import type { StorePath } from "../store/store_path.ts";
+import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
+import type { CommandContext } from "./context.ts";
+import { backendOf, finishSession } from "./finish_session.ts";
+import { readSessionRecord } from "./session_record.ts";
+import { stopWatcher } from "./watcher_process.ts";
+
+/** Options of {@linkcode endRecordedSession}. */
+export interface EndRecordedSessionOptions {
+  readonly command: "stop" | "push";
+  /** How long to wait for a running watcher's drain. */
+  readonly timeoutMs: number;
+  /** Store paths given on the command line. */
+  readonly paths: readonly StorePath[];
+  /** Say nothing when no watcher runs (expected where the executor killed it). */
+  readonly quietWithoutWatcher: boolean;
+}
+
+/** How it ended. */
+export interface RecordedSessionResult {
+  /** Everything that should be in the cache is. */
+  readonly complete: boolean;
+  /** A configuration error found after the watcher was stopped (it is in the log already). */
+  readonly lateError: ConfigError | null;
+}
+
+/** Ends the recorded session; see the module documentation. */
+export async function endRecordedSession(
+  ctx: CommandContext,
+  config: EngineConfig,
+  options: EndRecordedSessionOptions,
+): Promise<RecordedSessionResult> {
+  const files = stateFiles(config.stateDir);
+  await ensurePrivateDir(files.dir);
+  const stopped = await stopWatcher(ctx, files, {
+    timeoutMs: options.timeoutMs,
+    quiet: options.quietWithoutWatcher,
+  });
+  // The watcher is stopped first, whatever happens next: it must never outlive the job.
+  // A configuration error found now (e.g. the token variable is gone) still gets a report.
+  let setup: BackendSetup = { backend: null, bootstrap: null };
+  let lateError: ConfigError | null = null;
+  try {
+    setup = await setUpBackend(config, ctx, files);
+  } catch (error) {
+    // Without a stopped watcher there is nothing to report: the one-line error is all.
+    if (!(error instanceof ConfigError) || !stopped.wasRunning) throw error;
+    lateError = error;
+    ctx.logger.info(`error: ${error.message}`);
+  }
+  const ledger = await Ledger.open(files);
+  const summary = stopped.summary ?? {
+    ...emptySummary(ctx.system.clock.now()),
+    // A watcher killed before its drain wrote no summary; its ledger still says what it pushed.
+    incremental: ledger.size,
+  };
+  const ended = stopped.summary === null
+    ? (await readSessionRecord(files.session))?.ended
+    : undefined;
+  const finished = await finishSession(ctx, {
+    command: options.command,
+    config,
+    ledger,
+    timeline: new PathTimeline(),
+    streamed: {
+      kind: "recorded",
+      summary: { ...summary, bootstrap: summary.bootstrap ?? setup.bootstrap },
+    },
+    backend: backendOf(setup.backend),
+    outLinkDir: ctx.system.cwd,
+    paths: options.paths,
+    exitCode: null,
+    ...(ended !== undefined && lateError === null ? { alreadyEnded: ended } : {}),
+  });
+  return { complete: finished.complete, lateError };
+}

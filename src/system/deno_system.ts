@@ -1,0 +1,266 @@
+/**
+ * The real {@linkcode System}: Deno's processes, signals, clock, file watch
+ * and stdio. Only this file (and `main.ts`, which builds it) touches
+ * `Deno.Command`, `Deno.kill`, signal listeners and the real time.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { type Clock, systemClock } from "./clock.ts";
+import { FsStoreWatcher } from "./store_watch.ts";
+import type {
+  CommandResult,
+  DetachedProcess,
+  ResourceUse,
+  RunOptions,
+  SignalWait,
+  StoreWatcher,
+  System,
+} from "./system.ts";
+
+/** Grace period between SIGTERM and SIGKILL when a command must stop. */
+const KILL_GRACE_MS = 2_000;
+
+/** Signals the user's build receives when we do (a Ctrl-C or a GitLab cancel). */
+const FORWARDED: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"];
+
+/** Options of {@linkcode DenoSystem}. */
+export interface DenoSystemOptions {
+  /** The environment: the children's, and every variable attic-ci reads. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** How to start this helper again. */
+  readonly selfCommand: readonly string[];
+  /** @default Deno.stdout */
+  readonly stdout?: (text: string) => void;
+  /** @default Deno.stderr */
+  readonly stderr?: (text: string) => void;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Opens the store watch. @default a {@linkcode FsStoreWatcher} */
+  readonly watchStore?: (storeDir: string) => StoreWatcher;
+  /** Variables no child but the user's build sees. @default [] */
+  readonly hidden?: readonly string[];
+}
+
+/** The real system. */
+export class DenoSystem implements System {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly pid = Deno.pid;
+  readonly clock: Clock;
+  readonly selfCommand: readonly string[];
+  readonly #options: DenoSystemOptions;
+  readonly #hidden: ReadonlySet<string>;
+
+  /** @param options the environment and working directory, and what tests replace */
+  constructor(options: DenoSystemOptions) {
+    this.#options = options;
+    this.env = options.env;
+    this.cwd = options.cwd;
+    this.clock = options.clock ?? systemClock;
+    this.selfCommand = options.selfCommand;
+    this.#hidden = new Set(options.hidden ?? []);
+  }
+
+  /** The same system, with `variable` kept from every child but the user's build. */
+  hiding(variable: string): System {
+    return new DenoSystem({ ...this.#options, hidden: [...this.#hidden, variable] });
+  }
+
+  /** A child's environment: ours, minus the hidden variables, plus `extra`. */
+  #childEnv(extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this.env)) {
+      if (value !== undefined && !this.#hidden.has(name)) env[name] = value;
+    }
+    return { ...env, ...extra };
+  }
+
+  /** Runs the program to completion, enforcing timeout and abort with SIGTERM then SIGKILL. */
+  async run(program: string, options: RunOptions): Promise<CommandResult> {
+    const child = new Deno.Command(program, {
+      args: [...options.args],
+      env: this.#childEnv(options.env),
+      clearEnv: true,
+      cwd: options.cwd ?? this.cwd,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+
+    let timedOut = false;
+    let killTimer: ReturnType<Clock["setTimeout"]> | undefined;
+    const stop = () => {
+      if (timedOut) return;
+      timedOut = true;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      killTimer = this.clock.setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, KILL_GRACE_MS);
+    };
+    const timeout = options.timeoutMs !== undefined
+      ? this.clock.setTimeout(stop, options.timeoutMs)
+      : undefined;
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener("abort", stop, { once: true });
+    try {
+      const output = await child.output();
+      const decoder = new TextDecoder();
+      return {
+        code: output.signal ? 128 + signalNumber(output.signal) : output.code,
+        timedOut,
+        stdout: decoder.decode(output.stdout),
+        stderr: decoder.decode(output.stderr),
+      };
+    } finally {
+      if (timeout !== undefined) this.clock.clearTimeout(timeout);
+      if (killTimer !== undefined) this.clock.clearTimeout(killTimer);
+      options.signal?.removeEventListener("abort", stop);
+    }
+  }
+
+  /** The user's build: inherited stdio and environment, our signals forwarded. */
+  async runInForeground(argv: readonly string[]): Promise<number> {
+    const [program, ...args] = argv;
+    const child = new Deno.Command(program!, {
+      args,
+      cwd: this.cwd,
+      env: this.#childEnv(),
+      clearEnv: true,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+    const forwarders = FORWARDED.map((signal) => {
+      const handler = () => {
+        try {
+          child.kill(signal);
+        } catch { /* already gone */ }
+      };
+      try {
+        Deno.addSignalListener(signal, handler);
+      } catch { /* not supported on this platform */ }
+      return { signal, handler };
+    });
+    try {
+      const status = await child.status;
+      return status.signal ? 128 + signalNumber(status.signal) : status.code;
+    } finally {
+      for (const { signal, handler } of forwarders) {
+        try {
+          Deno.removeSignalListener(signal, handler);
+        } catch { /* not supported */ }
+      }
+    }
+  }
+
+  /** A detached child: null stdio, its own process group, not waited for by us. */
+  spawnDetached(
+    argv: readonly string[],
+    options: { env?: Record<string, string> } = {},
+  ): DetachedProcess {
+    const [program, ...args] = argv;
+    const child = new Deno.Command(program!, {
+      args,
+      cwd: this.cwd,
+      env: this.#childEnv(options.env),
+      clearEnv: true,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+      detached: true,
+    }).spawn();
+    child.unref();
+    return { pid: child.pid, exited: child.status.then(() => {}, () => {}) };
+  }
+
+  /** `kill(2)`; false when there is no such process (or it is not ours to signal). */
+  kill(pid: number, signal: Deno.Signal): boolean {
+    try {
+      Deno.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Resolves with the first of `signals`, then stops listening to all of them. */
+  waitForSignal(signals: readonly Deno.Signal[]): SignalWait {
+    let handlers: { signal: Deno.Signal; handler: () => void }[] = [];
+    const dispose = () => {
+      for (const { signal, handler } of handlers) Deno.removeSignalListener(signal, handler);
+      handlers = [];
+    };
+    const received = new Promise<Deno.Signal>((resolve) => {
+      handlers = signals.map((signal) => {
+        const handler = () => {
+          dispose();
+          resolve(signal);
+        };
+        Deno.addSignalListener(signal, handler);
+        return { signal, handler };
+      });
+    });
+    return { received, dispose };
+  }
+
+  /** The real watch, unless the options replaced it. */
+  watchStore(storeDir: string): StoreWatcher {
+    return this.#options.watchStore?.(storeDir) ??
+      new FsStoreWatcher(storeDir, { clock: this.clock });
+  }
+
+  /** Peak RSS from `/proc/self/status` (Linux), CPU time from the process. */
+  resources(): ResourceUse {
+    let peakRssBytes: number | null = null;
+    try {
+      const status = Deno.readTextFileSync("/proc/self/status");
+      const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
+      peakRssBytes = kb ? Number(kb) * 1024 : null;
+    } catch { /* not Linux */ }
+    const cpu = process.cpuUsage();
+    return { peakRssBytes, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  }
+
+  /** Writes to stdout. */
+  stdout(text: string): void {
+    (this.#options.stdout ?? writeAll(Deno.stdout))(text);
+  }
+
+  /** Writes to stderr. */
+  stderr(text: string): void {
+    (this.#options.stderr ?? writeAll(Deno.stderr))(text);
+  }
+}
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }): (text: string) => void {
+  const encoder = new TextEncoder();
+  return (text) => {
+    const bytes = encoder.encode(text);
+    for (let offset = 0; offset < bytes.length;) offset += stream.writeSync(bytes.subarray(offset));
+  };
+}
+
+const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
+
+/** The Linux number of a signal name (for the 128+N exit-status convention). */
+export function signalNumber(signal: Deno.Signal): number {
+  return SIGNAL_NUMBERS[signal] ?? 1;
+}

@@ -1,0 +1,126 @@
+/**
+ * The side-effect seam: everything attic-ci does to the world outside its own
+ * memory and files — starting processes, sending and receiving signals,
+ * reading the clock, watching the store, writing to stdout/stderr — goes
+ * through one {@linkcode System}. The real one is {@linkcode DenoSystem};
+ * tests pass it with their own environment, or wrap it to inject faults.
+ *
+ * This folder imports nothing of attic-ci but `errors.ts`.
+ *
+ * @module
+ */
+
+import type { Clock } from "./clock.ts";
+
+/** What a finished command left behind. */
+export interface CommandResult {
+  /** Exit code; 128+N when killed by signal N (shell convention). */
+  readonly code: number;
+  /** True when the process was stopped by our timeout or abort signal. */
+  readonly timedOut: boolean;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** How to run one command to completion. */
+export interface RunOptions {
+  /** Arguments, without the program name. */
+  readonly args: readonly string[];
+  /** Variables to add or override in the child's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Working directory. @default the system's */
+  readonly cwd?: string;
+  /** Kill the process (SIGTERM, then SIGKILL) after this many milliseconds. */
+  readonly timeoutMs?: number;
+  /** Kill the process (SIGTERM, then SIGKILL) when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/** Starts a program and collects its output. Never throws for a non-zero exit. */
+export interface CommandRunner {
+  /** Runs `program` to completion; rejects only if it cannot be started at all. */
+  run(program: string, options: RunOptions): Promise<CommandResult>;
+}
+
+/** What the store watch reports: raw file-system facts; the engine decides what they mean. */
+export type StoreEvent =
+  /** The entry `name` of the store directory was removed (Nix removes `<path>.lock` when done). */
+  | { readonly kind: "removed"; readonly name: string; readonly at: number }
+  /** Events may have been lost (queue overflow, watch error): the store must be diffed. */
+  | { readonly kind: "rescan"; readonly reason: string; readonly at: number };
+
+/** A source of {@linkcode StoreEvent}s that can be closed. */
+export interface StoreWatcher extends AsyncIterable<StoreEvent> {
+  /** Stop watching; the iteration ends. */
+  close(): void;
+}
+
+/** A process started detached from us. */
+export interface DetachedProcess {
+  readonly pid: number;
+  /** Resolves when it exits (while we still run). */
+  readonly exited: Promise<void>;
+}
+
+/** A wait for one of some signals. */
+export interface SignalWait {
+  /** Resolves with the first of the signals received. */
+  readonly received: Promise<Deno.Signal>;
+  /** Stops listening. */
+  dispose(): void;
+}
+
+/** This process's use of the machine, for the report. */
+export interface ResourceUse {
+  /** Peak resident memory (Linux `VmHWM`), or null where unknown. */
+  readonly peakRssBytes: number | null;
+  /** User plus system CPU time. */
+  readonly cpuSeconds: number;
+}
+
+/** Everything attic-ci does to the world outside its memory and its files. */
+export interface System extends CommandRunner {
+  /** The environment we run in (read it here, never from `Deno.env`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The working directory. */
+  readonly cwd: string;
+  /** Our own process id. */
+  readonly pid: number;
+  readonly clock: Clock;
+  /** How to start this helper again (for the detached watcher). */
+  readonly selfCommand: readonly string[];
+  /**
+   * Runs the user's build in the foreground: our stdio, our environment
+   * (unchanged: it is their command), SIGINT/SIGTERM/SIGHUP/SIGQUIT forwarded
+   * to it. Resolves to its status (128+N when killed by signal N); rejects
+   * with `Deno.errors.NotFound` when the program does not exist.
+   */
+  runInForeground(argv: readonly string[]): Promise<number>;
+  /**
+   * Starts `argv` fully detached: no stdin/stdout/stderr shared with us (a
+   * GitLab job would wait for them), its own session, our environment minus
+   * the hidden variables plus `env`.
+   */
+  spawnDetached(
+    argv: readonly string[],
+    options?: { env?: Record<string, string> },
+  ): DetachedProcess;
+  /** Sends `signal` to `pid`; false when there is no such process. */
+  kill(pid: number, signal: Deno.Signal): boolean;
+  /** Waits for the first of `signals`. */
+  waitForSignal(signals: readonly Deno.Signal[]): SignalWait;
+  /** Watches the store directory (non-recursively), from the moment this returns. */
+  watchStore(storeDir: string): StoreWatcher;
+  /** This process's memory and CPU so far. */
+  resources(): ResourceUse;
+  /** Writes to stdout (machine-readable output: paths, JSON). */
+  stdout(text: string): void;
+  /** Writes to stderr (the log). */
+  stderr(text: string): void;
+  /**
+   * The same system, except that no child it starts (but the user's build)
+   * sees `variable` — how the token variable is kept out of every `nix`,
+   * `nix-store`, `attic` and watcher process, in one place.
+   */
+  hiding(variable: string): System;
+}
