@@ -9,7 +9,7 @@
 import { bootstrapCommand } from "./commands/bootstrap.ts";
 import { buildCommand } from "./commands/build.ts";
 import { execCommand } from "./commands/exec.ts";
-import type { Command, Outcome } from "./commands/outcome.ts";
+import { DONE, type EngineCommand, type Outcome, type PlainCommand } from "./commands/outcome.ts";
 import { pushCommand } from "./commands/push.ts";
 import { startCommand } from "./commands/start.ts";
 import { statusCommand } from "./commands/status.ts";
@@ -17,34 +17,17 @@ import { stopCommand } from "./commands/stop.ts";
 import { watchCommand } from "./commands/watch.ts";
 import { watcherCommand } from "./commands/watcher.ts";
 import { ConfigError } from "./errors.ts";
+import { mainHelp } from "./options/command_specs.ts";
+import { splitAtDashes } from "./options/parse_args.ts";
+import { readCommandLine } from "./session/command_config.ts";
 import type { CommandContext } from "./session/context.ts";
 import { WATCHER_COMMAND } from "./session/watcher_process.ts";
 import { VERSION } from "./version.ts";
 
 /** The top-level help. */
-export const MAIN_HELP =
-  `attic-ci ${VERSION}: push every store path Nix finishes to your binary cache, while the build runs.
+export const MAIN_HELP = mainHelp(VERSION);
 
-Usage: attic-ci COMMAND [OPTIONS]
-
-Commands:
-  exec [opts] -- CMD…    stream while CMD runs, then drain, final push, report; exit with CMD's status
-  build [opts] [REF…]    the same for nix build REF… (what the component's nix-build job runs)
-  start [opts]           bootstrap, start the detached watcher, return at once
-  stop [--timeout S]     stop the watcher, wait for its drain, final push, print the report
-  push [opts] [PATH…]    final push: PATHs, result* out-links, and what the state dir says is missing
-  watch [opts]           watch in the foreground until SIGINT/SIGTERM, then drain (for systemd)
-  bootstrap [opts]       fetch the attic client without compiling it; print its path
-  status [--json]        what the watcher is doing
-
-Every option is also read from ATTIC_CI_<NAME> (e.g. --token-variable: ATTIC_CI_TOKEN_VARIABLE);
-a flag beats the variable. Run attic-ci COMMAND --help for a command's options.
-
-Exit codes: 2 for bad usage or configuration; exec returns CMD's status; otherwise 0,
-or 1 under --strict when anything could not be pushed.
-`;
-
-const COMMANDS: Record<string, Command<CommandContext>> = {
+const COMMANDS: Record<string, EngineCommand | PlainCommand> = {
   exec: execCommand,
   build: buildCommand,
   start: startCommand,
@@ -78,6 +61,18 @@ export function exitCode(outcome: Outcome): number {
   }
 }
 
+/** Runs a command: an engine command's command line is read here, the same way for all. */
+async function runCommand(
+  command: EngineCommand | PlainCommand,
+  argv: readonly string[],
+  ctx: CommandContext,
+): Promise<Outcome> {
+  if (typeof command === "function") return await command(argv, ctx);
+  const { ours, after } = command.afterDashes ? splitAtDashes(argv) : { ours: argv, after: null };
+  const line = await readCommandLine(ours, ctx, command);
+  return line === null ? DONE : await command.run(line, after);
+}
+
 /** Runs one command line and returns the process exit code. */
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const [name, ...rest] = argv;
@@ -99,7 +94,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
         "use one of exec, build, start, stop, push, watch, bootstrap, status (see attic-ci --help)",
       );
     }
-    return exitCode(await command(rest, ctx));
+    return exitCode(await runCommand(command, rest, ctx));
   } catch (error) {
     ctx.logger.info(`error: ${error instanceof Error ? error.message : String(error)}`);
     return error instanceof ConfigError ? 2 : 1;

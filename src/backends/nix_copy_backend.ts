@@ -11,7 +11,7 @@ import type { StorePath } from "../store/store_path.ts";
 import type { CommandRunner } from "../system/system.ts";
 import { type PushBackend, PushError } from "./push_backend.ts";
 
-/** Options of {@linkcode NixCopyBackend}. */
+/** Options of {@linkcode nixCopyBackend}. */
 export interface NixCopyBackendOptions {
   /** The destination store URL, e.g. `file:///var/cache/nix`. */
   readonly to: string;
@@ -19,39 +19,30 @@ export interface NixCopyBackendOptions {
   readonly timeoutMs?: number;
 }
 
-/** {@linkcode PushBackend} on `nix copy`. */
-export class NixCopyBackend implements PushBackend {
-  readonly target: string;
-  readonly #runner: CommandRunner;
-  readonly #timeoutMs: number;
-
-  /** @param runner how to start `nix`; @param options the destination */
-  constructor(runner: CommandRunner, options: NixCopyBackendOptions) {
-    this.#runner = runner;
-    this.target = options.to;
-    this.#timeoutMs = options.timeoutMs ?? 300_000;
-  }
-
-  /** One `nix copy` call for the whole batch (closures included). */
-  async push(paths: readonly StorePath[], options: { signal?: AbortSignal } = {}): Promise<void> {
-    const result = await this.#runner.run("nix", {
-      args: [
-        "--extra-experimental-features",
-        "nix-command",
-        "copy",
-        "--to",
-        this.target,
-        ...paths,
-      ],
-      timeoutMs: this.#timeoutMs,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    if (result.code !== 0) {
-      throw new PushError(
-        result.timedOut
-          ? "nix copy was stopped"
-          : `nix copy exited with ${result.code}: ${stderrTail(result.stderr)}`,
-      );
-    }
-  }
+/** {@linkcode PushBackend} on `nix copy`: one call for the whole batch (closures included). */
+export function nixCopyBackend(runner: CommandRunner, options: NixCopyBackendOptions): PushBackend {
+  return {
+    target: options.to,
+    async push(paths: readonly StorePath[], push: { signal?: AbortSignal } = {}): Promise<void> {
+      const result = await runner.run("nix", {
+        args: [
+          "--extra-experimental-features",
+          "nix-command",
+          "copy",
+          "--to",
+          options.to,
+          ...paths,
+        ],
+        timeoutMs: options.timeoutMs ?? 300_000,
+        ...(push.signal ? { signal: push.signal } : {}),
+      });
+      if (result.code !== 0) {
+        throw new PushError(
+          result.timedOut
+            ? "nix copy was stopped"
+            : `nix copy exited with ${result.code}: ${stderrTail(result.stderr)}`,
+        );
+      }
+    },
+  };
 }

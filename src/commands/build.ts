@@ -8,55 +8,33 @@
  * @module
  */
 
-import { commandHelp, ENGINE_HELP_GROUPS } from "../options/help.ts";
-import { BUILD_OPTIONS, ENGINE_OPTIONS, GLOBAL_OPTIONS } from "../options/option_specs.ts";
-import { commandConfig } from "../session/command_config.ts";
-import type { CommandContext } from "../session/context.ts";
+import type { RawValue } from "../options/parse_args.ts";
+import { commandLineOf } from "../options/command_specs.ts";
 import { runBuildSession } from "../session/build_session.ts";
-import { buildOutcome, DONE, type Outcome } from "./outcome.ts";
+import { buildOutcome, type EngineCommand } from "./outcome.ts";
 
-/** `build --help`. */
-export const BUILD_HELP = commandHelp(
-  "attic-ci build [OPTIONS] [INSTALLABLE…] [-- NIX_ARGS…]",
-  "Run `nix build NIX_ARGS… INSTALLABLE…` while pushing every store path Nix finishes,\n" +
-    "then drain, final push and report, like exec; exit with nix build's status.\n" +
-    "Without INSTALLABLEs, ATTIC_CI_INSTALLABLES is used (default: nix build's own, .#default);\n" +
-    'without `--`, ATTIC_CI_NIX_FLAGS. Both take a list such as [".#a", ".#b"] or one\n' +
-    "value per line.\n\n" +
-    "Example: attic-ci build --cache main --server https://attic.example.com/ .#a .#b -- -L",
-  [{ title: "What to build", options: BUILD_OPTIONS }, ...ENGINE_HELP_GROUPS],
-);
+/** `attic-ci build`. */
+export const buildCommand: EngineCommand = {
+  ...commandLineOf("build"),
+  positionals: true,
+  afterDashes: true,
+  async run({ args, config, ctx }, after) {
+    const installables = args.positionals.length > 0
+      ? args.positionals
+      : listValue(args.values.get("installables"));
+    const command = [
+      "nix",
+      "build",
+      ...(after ?? listValue(args.values.get("nix-flags"))),
+      ...installables,
+    ];
+    ctx.logger.info(`running: ${displayCommand(command)}`);
+    return buildOutcome(await runBuildSession(config, command, ctx, "build"), config.strict);
+  },
+};
 
-/** Runs `build`; its outcome carries nix build's status. */
-export async function buildCommand(
-  argv: readonly string[],
-  outer: CommandContext,
-): Promise<Outcome> {
-  const separator = argv.indexOf("--");
-  const ours = separator < 0 ? argv : argv.slice(0, separator);
-  const parsed = await commandConfig(
-    ours,
-    [...ENGINE_OPTIONS, ...BUILD_OPTIONS, ...GLOBAL_OPTIONS],
-    outer,
-  );
-  if (parsed.help) {
-    outer.system.stdout(BUILD_HELP);
-    return DONE;
-  }
-  const installables = parsed.args.positionals.length > 0
-    ? parsed.args.positionals
-    : listValue(parsed.args.values.get("installables")?.value);
-  const nixArgs = separator >= 0
-    ? argv.slice(separator + 1)
-    : listValue(parsed.args.values.get("nix-flags")?.value);
-  const command = ["nix", "build", ...nixArgs, ...installables];
-  parsed.ctx.logger.info(`running: ${displayCommand(command)}`);
-  const result = await runBuildSession(parsed.config, command, parsed.ctx, "build");
-  return buildOutcome(result, parsed.config.strict);
-}
-
-function listValue(value: string | boolean | string[] | undefined): string[] {
-  return Array.isArray(value) ? value : [];
+function listValue(value: RawValue | undefined): string[] {
+  return Array.isArray(value?.value) ? value.value : [];
 }
 
 /** The command as a person would type it in a POSIX shell (for the log only; never run). */

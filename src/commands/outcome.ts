@@ -7,6 +7,9 @@
 
 import type { ConfigError } from "../errors.ts";
 import type { BuildSessionResult } from "../session/build_session.ts";
+import type { CommandLine, ReadCommandLine } from "../session/command_config.ts";
+import type { CommandContext } from "../session/context.ts";
+import type { RecordedSessionResult } from "../session/recorded_session.ts";
 
 /** Whether the cache got everything, and whether the user asked to fail when not. */
 export interface CacheOutcome {
@@ -36,8 +39,23 @@ export type Outcome =
   /** `bootstrap`: whether a client was found. */
   | { readonly kind: "client"; readonly found: boolean };
 
-/** A command: its arguments and context in, an outcome out. Throws ConfigError for bad input. */
-export type Command<Context> = (argv: readonly string[], ctx: Context) => Promise<Outcome>;
+/**
+ * A command that reads its own arguments: arguments and context in, an
+ * outcome out. Throws ConfigError for bad input.
+ */
+export type PlainCommand = (argv: readonly string[], ctx: CommandContext) => Promise<Outcome>;
+
+/**
+ * A command of the engine (`exec`, `build`, `start`, `stop`, `push`, `watch`):
+ * it declares its command line, and the dispatcher reads it (help, options,
+ * variables, saved session, positional arguments) before `run` gets it.
+ */
+export interface EngineCommand extends CommandLine {
+  /** Arguments after `--` are the command's (exec: the build; build: nix's). @default false */
+  readonly afterDashes?: boolean;
+  /** Runs with the command line read; `after` is what followed `--` (null without one). */
+  run(line: ReadCommandLine, after: readonly string[] | null): Promise<Outcome>;
+}
 
 /** The outcome of a command that only printed something. */
 export const DONE: Outcome = { kind: "done" };
@@ -45,4 +63,10 @@ export const DONE: Outcome = { kind: "done" };
 /** The outcome of a build under a session (`exec`, `build`). */
 export function buildOutcome(result: BuildSessionResult, strict: boolean): Outcome {
   return { kind: "build", status: result.status, cache: { complete: result.complete, strict } };
+}
+
+/** The outcome of ending a recorded session (`stop`, `push`). */
+export function recordedOutcome(result: RecordedSessionResult, strict: boolean): Outcome {
+  if (result.lateError !== null) return { kind: "reported-with-error", error: result.lateError };
+  return { kind: "cache", cache: { complete: result.complete, strict } };
 }

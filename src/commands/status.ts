@@ -4,44 +4,20 @@
  * @module
  */
 
-import { ConfigError } from "../errors.ts";
-import { commandHelp } from "../options/help.ts";
-import { GLOBAL_OPTIONS, LOCATION_OPTIONS, STATUS_OPTIONS } from "../options/option_specs.ts";
-import { parseCommandArgs } from "../options/parse_args.ts";
-import type { CommandContext } from "../session/context.ts";
+import { commandLineOf } from "../options/command_specs.ts";
+import { readArguments } from "../session/command_config.ts";
 import { isWatcherAlive, readPid } from "../session/watcher_process.ts";
 import { readStatus } from "../session/watcher_status.ts";
 import { defaultStateDir, stateFiles } from "../state/state_dir.ts";
-import { DONE, type Outcome } from "./outcome.ts";
+import { DONE, type PlainCommand } from "./outcome.ts";
 
-const STATE_DIR_OPTION = LOCATION_OPTIONS.filter((o) => o.flag === "state-dir");
-
-/** `status --help`. */
-export const STATUS_HELP = commandHelp(
-  "attic-ci status [--json] [--state-dir DIR]",
-  "Say whether a watcher runs for the state directory and what it has done so far.\n" +
-    "Exit 0 when one runs, 3 when none does.",
-  [{ title: "Options", options: [...STATUS_OPTIONS, ...STATE_DIR_OPTION, ...GLOBAL_OPTIONS] }],
-);
+const LINE = commandLineOf("status");
 
 /** Runs `status`; its outcome says whether a watcher runs (exit 0) or not (3). */
-export async function statusCommand(
-  argv: readonly string[],
-  ctx: CommandContext,
-): Promise<Outcome> {
+export const statusCommand: PlainCommand = async (argv, ctx) => {
   const { system } = ctx;
-  const args = parseCommandArgs(
-    argv,
-    [...STATUS_OPTIONS, ...STATE_DIR_OPTION, ...GLOBAL_OPTIONS],
-    system.env,
-  );
-  if (args.values.has("help")) {
-    system.stdout(STATUS_HELP);
-    return DONE;
-  }
-  if (args.positionals.length > 0) {
-    throw new ConfigError(args.positionals[0]!, "unexpected argument", "see status --help");
-  }
+  const args = readArguments(argv, ctx, { ...LINE, positionalHint: "see status --help" });
+  if (args === null) return DONE;
   const files = stateFiles(
     String(args.values.get("state-dir")?.value ?? defaultStateDir(system.env)),
   );
@@ -69,4 +45,4 @@ export async function statusCommand(
       : `watcher pid ${pid}: starting\n`,
   );
   return { kind: "watcher", running };
-}
+};

@@ -10,23 +10,21 @@ import { ENGINE_OPTIONS } from "../options/option_specs.ts";
 import { TextLogger } from "../log/logger.ts";
 import { summarize } from "../report/session_summary.ts";
 import { setUpBackend } from "../session/backend_setup.ts";
-import { commandConfig } from "../session/command_config.ts";
+import { configure } from "../session/command_config.ts";
+import { parseCommandArgs } from "../options/parse_args.ts";
 import type { CommandContext } from "../session/context.ts";
 import { watchUntilSignal } from "../session/watch_session.ts";
 import { bootstrapHandOff } from "../session/watcher_process.ts";
 import { writeWatcherReport } from "../session/watcher_report.ts";
 import { stateFiles } from "../state/state_dir.ts";
-import { DONE, type Outcome } from "./outcome.ts";
+import { DONE, type PlainCommand } from "./outcome.ts";
 
-/** Runs the detached watcher. */
-export async function watcherCommand(
-  argv: readonly string[],
-  outer: CommandContext,
-): Promise<Outcome> {
-  const parsed = await commandConfig(argv, ENGINE_OPTIONS, outer);
-  if (parsed.help) return { kind: "usage" };
-  const { config } = parsed;
-  const { system } = parsed.ctx;
+/** Runs the detached watcher (`__watch`, started by `start` with `start`'s arguments). */
+export const watcherCommand: PlainCommand = async (argv, outer) => {
+  const { config, ctx: { system } } = configure(
+    parseCommandArgs(argv, ENGINE_OPTIONS, outer.system.env),
+    outer,
+  );
   const files = stateFiles(config.stateDir);
   const log = await Deno.open(files.watcherLog, { append: true, create: true, mode: 0o600 });
   const encoder = new TextEncoder();
@@ -61,4 +59,4 @@ export async function watcherCommand(
   } finally {
     log.close();
   }
-}
+};

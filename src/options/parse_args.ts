@@ -148,3 +148,13 @@ function argError(error: unknown): ConfigError {
   }
   return new ConfigError("arguments", message);
 }
+
+/** Splits a command line at the first `--`: our arguments, and the ones after it (null without `--`). */
+export function splitAtDashes(
+  argv: readonly string[],
+): { ours: readonly string[]; after: readonly string[] | null } {
+  const at = argv.indexOf("--");
+  return at < 0
+    ? { ours: argv, after: null }
+    : { ours: argv.slice(0, at), after: argv.slice(at + 1) };
+}

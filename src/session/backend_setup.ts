@@ -11,7 +11,7 @@ import { writeAtticConfig } from "../attic/attic_config.ts";
 import { bootstrapAtticClient, type BootstrapResult } from "../attic/bootstrap.ts";
 import { readToken } from "../attic/token.ts";
 import { AtticBackend } from "../backends/attic_backend.ts";
-import { NixCopyBackend } from "../backends/nix_copy_backend.ts";
+import { nixCopyBackend } from "../backends/nix_copy_backend.ts";
 import type { PushBackend } from "../backends/push_backend.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import type { StateFiles } from "../state/state_dir.ts";
@@ -39,7 +39,7 @@ export async function setUpBackend(
   const { system, logger } = ctx;
   if (config.backend === "nix-copy") {
     return {
-      backend: new NixCopyBackend(system, { to: config.to!, timeoutMs: config.pushTimeoutMs }),
+      backend: nixCopyBackend(system, { to: config.to!, timeoutMs: config.pushTimeoutMs }),
       bootstrap: null,
     };
   }
@@ -98,4 +98,21 @@ export async function retryDeferredBootstrap(
     );
   }
   return setup.backend;
+}
+
+/**
+ * The backend at the end of a live session: the one set up at its start, or,
+ * in deferred mode, a second try of the bootstrap (the build may have
+ * produced the client by now).
+ */
+export function backendAtEnd(
+  setup: BackendSetup,
+  config: EngineConfig,
+  ctx: CommandContext,
+  files: StateFiles,
+): () => Promise<PushBackend | null> {
+  return async () => {
+    if (setup.backend !== null || config.backend !== "attic") return setup.backend;
+    return await retryDeferredBootstrap(config, ctx, files);
+  };
 }

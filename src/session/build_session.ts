@@ -9,7 +9,7 @@
 import { PathTimeline } from "../engine/path_timeline.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { ensurePrivateDir, stateFiles } from "../state/state_dir.ts";
-import { retryDeferredBootstrap, setUpBackend } from "./backend_setup.ts";
+import { backendAtEnd, setUpBackend } from "./backend_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { finishSession } from "./finish_session.ts";
 import { openSession } from "./open_session.ts";
@@ -56,9 +56,7 @@ export async function runBuildSession(
         startedAt: opened.startedAt,
         bootstrap: setup.bootstrap,
       },
-      backend: async () =>
-        setup.backend ??
-          (config.backend === "attic" ? await retryDeferredBootstrap(config, ctx, files) : null),
+      backend: backendAtEnd(setup, config, ctx, files),
       outLinkDir: system.cwd,
       exitCode: status,
     });

@@ -1,12 +1,14 @@
 /**
- * A command's configuration: flags, then `ATTIC_CI_*` variables, then (for
- * `stop` and `push`) the options saved by the session `start` or `exec` began,
- * then defaults. Once the configuration is known, the context's system hides
- * the token variable from every child — the one place that happens.
+ * Reading a command's command line: flags, then `ATTIC_CI_*` variables, then
+ * (for `stop` and `push`) the options saved by the session `start` or `exec`
+ * began, then defaults; `--help`; positional arguments the command takes
+ * none of. Once the configuration is known, the context's system hides the
+ * token variable from every child — the one place that happens.
  *
  * @module
  */
 
+import { ConfigError } from "../errors.ts";
 import { type EngineConfig, engineConfig } from "../options/engine_config.ts";
 import type { OptionSpec } from "../options/option_specs.ts";
 import { parseCommandArgs, type ParsedArgs } from "../options/parse_args.ts";
@@ -14,42 +16,77 @@ import { defaultStateDir, stateFiles } from "../state/state_dir.ts";
 import type { CommandContext } from "./context.ts";
 import { readSessionRecord } from "./session_record.ts";
 
-/** Parsed arguments plus the validated configuration and its context, or a request for help. */
-export type CommandConfig =
-  | {
-    readonly help: false;
-    readonly args: ParsedArgs;
-    readonly config: EngineConfig;
-    /** The command's context, with the token variable hidden from every child. */
-    readonly ctx: CommandContext;
-  }
-  | { readonly help: true; readonly args: ParsedArgs };
+/** How a command reads its command line. */
+export interface CommandLine {
+  readonly specs: readonly OptionSpec[];
+  /** Printed for `--help`. */
+  readonly help: string;
+  /** Whether positional arguments are the command's (paths, installables). @default false */
+  readonly positionals?: boolean;
+  /** How to fix an unexpected positional argument. @default "see --help" */
+  readonly positionalHint?: string;
+  /** Layer in the options the session saved (`stop`, `push`). @default false */
+  readonly useSavedSession?: boolean;
+}
 
-/** Parses engine options, layering in a saved session's options when asked. */
-export async function commandConfig(
+/** A command line read and validated into an engine configuration. */
+export interface ReadCommandLine {
+  /** The arguments as given (before `--`), e.g. for the detached watcher. */
+  readonly argv: readonly string[];
+  readonly args: ParsedArgs;
+  readonly config: EngineConfig;
+  /** The command's context, with the token variable hidden from every child. */
+  readonly ctx: CommandContext;
+}
+
+/**
+ * Parses the arguments: prints the help and returns null for `--help`;
+ * refuses positional arguments the command takes none of.
+ */
+export function readArguments(
   argv: readonly string[],
-  specs: readonly OptionSpec[],
   ctx: CommandContext,
-  options: { useSavedSession?: boolean } = {},
-): Promise<CommandConfig> {
-  const env = ctx.system.env;
-  let args = parseCommandArgs(argv, specs, env);
-  if (args.values.has("help")) return { help: true, args };
-  if (options.useSavedSession) {
+  line: CommandLine,
+): ParsedArgs | null {
+  const args = parseCommandArgs(argv, line.specs, ctx.system.env);
+  if (args.values.has("help")) {
+    ctx.system.stdout(line.help);
+    return null;
+  }
+  const stray = args.positionals[0];
+  if (!line.positionals && stray !== undefined) {
+    throw new ConfigError(stray, "unexpected argument", line.positionalHint ?? "see --help");
+  }
+  return args;
+}
+
+/** Reads an engine command's command line into its configuration; null after `--help`. */
+export async function readCommandLine(
+  argv: readonly string[],
+  ctx: CommandContext,
+  line: CommandLine,
+): Promise<ReadCommandLine | null> {
+  let args = readArguments(argv, ctx, line);
+  if (args === null) return null;
+  if (line.useSavedSession) {
+    const env = ctx.system.env;
     const dir = String(args.values.get("state-dir")?.value ?? defaultStateDir(env));
     const saved = (await readSessionRecord(stateFiles(dir).session))?.options;
     if (saved) {
-      args = parseCommandArgs(argv, specs, env, {
+      args = parseCommandArgs(argv, line.specs, env, {
         saved,
         savedSource: `the options saved by attic-ci start in ${dir}`,
       });
     }
   }
-  const config = engineConfig(args, env);
-  return {
-    help: false,
-    args,
-    config,
-    ctx: { ...ctx, system: ctx.system.hiding(config.tokenVariable) },
-  };
+  return { argv, args, ...configure(args, ctx) };
+}
+
+/** The configuration of parsed arguments, and the context that hides its token variable. */
+export function configure(
+  args: ParsedArgs,
+  ctx: CommandContext,
+): { config: EngineConfig; ctx: CommandContext } {
+  const config = engineConfig(args, ctx.system.env);
+  return { config, ctx: { ...ctx, system: ctx.system.hiding(config.tokenVariable) } };
 }

@@ -8,11 +8,11 @@
 
 import { PathTimeline } from "../engine/path_timeline.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
-import type { StateFiles } from "../state/state_dir.ts";
-import type { BackendSetup } from "./backend_setup.ts";
+import { ensurePrivateDir, type StateFiles, stateFiles } from "../state/state_dir.ts";
+import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { type OpenSession, openSession } from "./open_session.ts";
-import { claimPidfile } from "./watcher_process.ts";
+import { claimPidfile, refuseSecondWatcher } from "./watcher_process.ts";
 import { StatusWriter } from "./watcher_status.ts";
 
 /** A watcher's session, stopped by a signal and not drained yet. */
@@ -21,6 +21,26 @@ export interface StoppedSession extends OpenSession {
   readonly writeStatus: () => Promise<void>;
   /** Stops the status writes. */
   readonly close: () => Promise<void>;
+}
+
+/** A watcher about to start: its state directory (ours, and no other watcher's) and backend. */
+export interface PreparedWatcher {
+  readonly files: StateFiles;
+  readonly setup: BackendSetup;
+}
+
+/**
+ * Before a watcher (`start`'s or `watch`'s) starts: a private state
+ * directory, no other watcher on it, and the backend set up.
+ */
+export async function prepareWatcher(
+  config: EngineConfig,
+  ctx: CommandContext,
+): Promise<PreparedWatcher> {
+  const files = stateFiles(config.stateDir);
+  await ensurePrivateDir(files.dir);
+  await refuseSecondWatcher(ctx.system, files);
+  return { files, setup: await setUpBackend(config, ctx, files) };
 }
 
 /** Streams until SIGINT or SIGTERM; see the module documentation. */

@@ -3,7 +3,7 @@
  * nix-copy backend into a real local cache; faults are injected around it.
  */
 
-import { NixCopyBackend } from "../../src/backends/nix_copy_backend.ts";
+import { nixCopyBackend } from "../../src/backends/nix_copy_backend.ts";
 import { type PushBackend, PushError } from "../../src/backends/push_backend.ts";
 import { PushScheduler } from "../../src/engine/push_scheduler.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
@@ -52,7 +52,7 @@ Deno.test("a batch that fails its first attempts is retried with backoff and the
   const { dir, paths } = await builtOutputs();
   const cache = `${dir}/cache`;
   const backend = new FaultyBackend(
-    new NixCopyBackend(testSystem(), { to: `file://${cache}` }),
+    nixCopyBackend(testSystem(), { to: `file://${cache}` }),
     { failFirst: 2 },
   );
   const pushed: string[] = [];
@@ -78,7 +78,7 @@ Deno.test("a path that always fails is isolated by splitting; every other path i
   const cache = `${dir}/cache`;
   const bad = paths.find((p) => p.endsWith("-l0n2"))!;
   const backend = new FaultyBackend(
-    new NixCopyBackend(testSystem(), { to: `file://${cache}` }),
+    nixCopyBackend(testSystem(), { to: `file://${cache}` }),
     { poison: "-l0n2" },
   );
   const failed = new Map<string, string>();
