@@ -128,10 +128,15 @@ export class DenoSystem implements System {
   /** The user's build: inherited stdio and environment, our signals forwarded. */
   async runInForeground(argv: readonly string[]): Promise<number> {
     const [program, ...args] = argv;
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this.env)) {
+      if (value !== undefined) env[name] = value;
+    }
     const child = new Deno.Command(program!, {
       args,
       cwd: this.cwd,
-      env: this.#childEnv(),
+      // The user's own command: its environment is ours, hidden variables included.
+      env,
       clearEnv: true,
       stdin: "inherit",
       stdout: "inherit",

@@ -9,7 +9,7 @@ import { readToken } from "../../src/attic/token.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { exists, NO_CLIENT_INSTALLABLE, randomSecret, SERVER } from "../helpers/attic.ts";
 import { assert, assertEquals, assertIncludes, assertRejects } from "../helpers/assert.ts";
-import { runCli } from "../helpers/cli.ts";
+import { runInProcess } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/nix.ts";
 
 Deno.test("readToken() returns the variable's value, trimmed", async () => {
@@ -59,7 +59,7 @@ async function expectTokenError(
   try {
     const state = `${dir}/state`;
     const command = options.command ?? "exec";
-    const result = await runCli(
+    const result = await runInProcess(
       [
         command,
         "--cache",
@@ -73,11 +73,7 @@ async function expectTokenError(
         ...(options.args ?? []),
         ...(command === "exec" ? ["--", "true"] : []),
       ],
-      {
-        env: options.env,
-        cwd: dir,
-        ...(options.clearEnv ? { clearEnv: true } : {}),
-      },
+      { env: options.env, cwd: dir, ...(options.clearEnv ? { clearEnv: true } : {}) },
     );
     assertEquals(result.code, 2, result.stderr);
     const lines = result.stderr.trim().split("\n");

@@ -5,7 +5,7 @@
 
 import { selfCommand } from "../../src/main.ts";
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
-import { nixCopyArgs, readReport, runCli } from "../helpers/cli.ts";
+import { nixCopyArgs, readReport, runCli, runInProcess } from "../helpers/cli.ts";
 import { GRAPH, hasNarinfo, newTag, storePathsOf, tempDir } from "../helpers/nix.ts";
 
 Deno.test("build takes installables and nix flags from list variables and caches every output", async () => {
@@ -75,7 +75,7 @@ Deno.test("build: arguments beat the variables, and nix build's failure is build
 });
 
 Deno.test("build: a malformed ATTIC_CI_INSTALLABLES is one line naming it, exit 2", async () => {
-  const result = await runCli(["build", "--backend", "nix-copy", "--to", "file:///tmp/x"], {
+  const result = await runInProcess(["build", "--backend", "nix-copy", "--to", "file:///tmp/x"], {
     env: { ATTIC_CI_INSTALLABLES: '[".#a", ' },
   });
   assertEquals(result.code, 2);

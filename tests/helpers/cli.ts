@@ -4,6 +4,8 @@
  * @module
  */
 
+import { run } from "../../src/dispatch.ts";
+import { testContext } from "./context.ts";
 import { NIX_TEST_ENV, ROOT } from "./nix.ts";
 
 /** The CLI's entry point. */
@@ -32,6 +34,24 @@ export async function runCli(
   }).output();
   const d = new TextDecoder();
   return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+}
+
+/**
+ * Runs `attic-ci ARGS…` in this process (the dispatcher with a real system
+ * whose environment is this process's plus `env`): the exit code, stdout and
+ * the log — without the cost of starting a process.
+ */
+export async function runInProcess(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; clearEnv?: boolean } = {},
+): Promise<CliResult> {
+  const t = testContext({
+    cwd: options.cwd ?? ROOT,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.clearEnv ? { clearEnv: true } : {}),
+  });
+  const code = await run(args, t.ctx);
+  return { code, stdout: t.stdout(), stderr: t.log() };
 }
 
 /** The report written with `--report FILE`. */

@@ -28,6 +28,8 @@ export interface TestSystemOptions {
   readonly cwd?: string;
   /** Variables over this process's environment (and {@linkcode NIX_TEST_ENV}). */
   readonly env?: Record<string, string>;
+  /** Start from nothing instead of this process's environment. @default false */
+  readonly clearEnv?: boolean;
   /** The store watch. @default the real one */
   readonly watchStore?: (storeDir: string) => StoreWatcher;
   readonly stdout?: (text: string) => void;
@@ -37,7 +39,7 @@ export interface TestSystemOptions {
 /** The real system with the test's environment. */
 export function testSystem(options: TestSystemOptions = {}): System {
   return new DenoSystem({
-    env: { ...Deno.env.toObject(), ...NIX_TEST_ENV, ...options.env },
+    env: { ...(options.clearEnv ? {} : Deno.env.toObject()), ...NIX_TEST_ENV, ...options.env },
     cwd: options.cwd ?? Deno.cwd(),
     selfCommand: [Deno.execPath(), "run", "-A", MAIN],
     ...(options.watchStore ? { watchStore: options.watchStore } : {}),

@@ -1,18 +1,20 @@
 /**
  * The command-line contract: bad input gets one clear line naming the option
- * and exit code 2; help and version go to stdout.
+ * and exit code 2; help and version go to stdout. In-process (the dispatcher
+ * decides every exit code), plus one real process for the way out through
+ * main.ts.
  */
 
-import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
-import { nixCopyArgs, runCli } from "../helpers/cli.ts";
-import { ROOT, tempDir } from "../helpers/nix.ts";
+import { assert, assertEquals, assertIncludes } from "./helpers/assert.ts";
+import { nixCopyArgs, runCli, runInProcess } from "./helpers/cli.ts";
+import { ROOT, tempDir } from "./helpers/nix.ts";
 
 async function expectUsageError(
   args: string[],
   mentions: string[],
   env: Record<string, string> = {},
 ): Promise<string> {
-  const result = await runCli(args, { env });
+  const result = await runInProcess(args, { env });
   assertEquals(result.code, 2, `exit code for ${args.join(" ")}: ${result.stderr}`);
   const lines = result.stderr.trim().split("\n");
   assertEquals(lines.length, 1, `one line, got:\n${result.stderr}`);
@@ -71,7 +73,7 @@ Deno.test("a bad value from a variable names the variable", async () => {
 
 Deno.test("a flag beats its variable", async () => {
   const dir = await tempDir();
-  const result = await runCli([
+  const result = await runInProcess([
     "exec",
     ...nixCopyArgs(dir),
     "--",
@@ -123,21 +125,39 @@ Deno.test("the attic backend needs a cache and a server", async () => {
 });
 
 Deno.test("--help and --version print to stdout and exit 0", async () => {
-  const help = await runCli(["--help"]);
+  const help = await runInProcess(["--help"]);
   assertEquals(help.code, 0);
   assertIncludes(help.stdout, "Usage: attic-ci COMMAND");
-  for (const command of ["exec", "start", "stop", "push", "watch", "bootstrap", "status"]) {
-    const result = await runCli([command, "--help"]);
+  for (
+    const command of ["exec", "build", "start", "stop", "push", "watch", "bootstrap", "status"]
+  ) {
+    const result = await runInProcess([command, "--help"]);
     assertEquals(result.code, 0, `${command} --help`);
     assertIncludes(result.stdout, `Usage: attic-ci ${command}`);
+    // The top-level help lists every command.
+    assertIncludes(help.stdout, `\n  ${command} `);
   }
-  const exec = await runCli(["exec", "--help"]);
+  const exec = await runInProcess(["exec", "--help"]);
   assertIncludes(exec.stdout, "--token-variable NAME");
   assertIncludes(exec.stdout, "ATTIC_CI_TOKEN_VARIABLE");
+  // One source of truth: the version in deno.json, also after a command, as its help says.
+  const { version: declared } = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  for (
+    const args of [["--version"], ["exec", "--version", "--", "false"], ["status", "--version"]]
+  ) {
+    const version = await runInProcess(args);
+    assertEquals([version.code, version.stdout], [0, `attic-ci ${declared}\n`], args.join(" "));
+  }
+  const bare = await runInProcess([]);
+  assertEquals(bare.code, 2, "no command at all is a usage error");
+});
+
+Deno.test("a real process exits with the dispatcher's code: 2 and one line for bad usage, 0 for --version", async () => {
+  const bad = await runCli(["exec", "--backend", "s3", "--", "true"]);
+  assertEquals(bad.code, 2);
+  assertEquals(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+  assertIncludes(bad.stderr, "--backend");
   const version = await runCli(["--version"]);
   assertEquals(version.code, 0);
   assert(/^attic-ci \d+\.\d+\.\d+\n$/.test(version.stdout), version.stdout);
-  // One source of truth: the version in deno.json.
-  const { version: declared } = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
-  assertEquals(version.stdout, `attic-ci ${declared}\n`);
 });
