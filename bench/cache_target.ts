@@ -1,70 +1,53 @@
 /**
- * The cache every strategy of one run pushes into, fresh per run: either the
- * attic CLI test double (a real local binary cache behind `attic push`, with
- * the modelled network) or a plain `file://` binary cache written by
- * `nix copy`. Each target knows how a baseline pushes, how the helper is
- * pointed at it, and what ended up in it.
+ * The cache every strategy of one run pushes into, fresh per run: the attic
+ * CLI test double (tests/attic_double), a real local binary cache behind
+ * `attic push`, with the modelled network. The baselines call it directly;
+ * the helper finds it on `PATH`.
  *
  * @module
  */
 
 import { networkEnv, type NetworkModel } from "./network.ts";
 
-/** The kinds of cache the benchmark can push into. */
-export type CacheKind = "attic" | "file";
-
 /** A fresh, empty cache for one run. */
 export interface CacheTarget {
-  readonly kind: CacheKind;
   /** The binary cache directory (narinfo files) to inspect after the run. */
   readonly cacheDir: string;
   /** Environment for every strategy's processes (baselines and helper alike). */
   readonly env: Readonly<Record<string, string>>;
-  /** The command a baseline runs to push `paths` (with their closures). */
-  pushCommand(paths: readonly string[]): string[];
-  /** A shell command line pushing `"$@"`-style words; used in shell scripts. */
+  /** A shell command line pushing the store paths that follow it. */
   readonly pushShell: string;
-  /** The helper's options that select this cache (backend, cache, server, ...). */
+  /** The helper's options that select this cache (backend, server, cache, token). */
   readonly helperArgs: readonly string[];
-  /** Push invocations of the baselines' push command so far. */
+  /** `attic push` invocations so far (the double's invocation log). */
   invocations(): Promise<number>;
 }
 
-/** Options for {@linkcode createCacheTarget}. */
-export interface CacheTargetOptions {
-  readonly kind: CacheKind;
-  /** A private directory for this run; the cache lives under it. */
-  readonly runDir: string;
-  /** The network model (attic only). */
-  readonly network: NetworkModel;
-  /** Path of the attic double executable (attic only). */
-  readonly atticDouble: string;
-  /** Path of `nix` (file only). @default "nix" */
-  readonly nix?: string;
-}
-
-/** Name of the cache and of the server entry in the attic config. */
-export const CACHE_NAME = "bench";
+const CACHE_NAME = "bench";
 /** The server URL given to attic; the double never resolves it. */
-export const SERVER_URL = "http://attic.bench.invalid/";
+const SERVER_URL = "http://attic.bench.invalid/";
 /** The variable holding the (fake) token, as a CI job would have it. */
-export const TOKEN_VARIABLE = "ATTIC_TOKEN";
+const TOKEN_VARIABLE = "ATTIC_TOKEN";
 
 /**
- * Create an empty cache under `options.runDir` and everything needed to push
- * into it.
+ * Create an empty cache under `runDir` and everything needed to push into it.
+ *
+ * @example
+ * ```ts
+ * const target = await createCacheTarget("/tmp/run1", MODELLED_NETWORK, "tests/attic_double/attic");
+ * ```
  */
-export async function createCacheTarget(options: CacheTargetOptions): Promise<CacheTarget> {
-  return options.kind === "attic" ? await createAttic(options) : await createFile(options);
-}
-
-async function createAttic(options: CacheTargetOptions): Promise<CacheTarget> {
-  const root = `${options.runDir}/attic-double`;
+export async function createCacheTarget(
+  runDir: string,
+  network: NetworkModel,
+  atticDouble: string,
+): Promise<CacheTarget> {
+  const root = `${runDir}/attic-double`;
   const cacheDir = `${root}/caches/${CACHE_NAME}`;
-  const xdg = `${options.runDir}/xdg`;
+  const xdg = `${runDir}/xdg`;
   await Deno.mkdir(cacheDir, { recursive: true });
   await Deno.mkdir(`${xdg}/attic`, { recursive: true });
-  const tokenFile = `${options.runDir}/token`;
+  const tokenFile = `${runDir}/token`;
   await Deno.writeTextFile(tokenFile, "bench-token\n", { mode: 0o600 });
   await Deno.writeTextFile(
     `${xdg}/attic/config.toml`,
@@ -77,21 +60,17 @@ async function createAttic(options: CacheTargetOptions): Promise<CacheTarget> {
     ].join("\n"),
     { mode: 0o600 },
   );
-  const doubleDir = options.atticDouble.slice(0, options.atticDouble.lastIndexOf("/"));
-  const env = {
-    PATH: `${doubleDir}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
-    ATTIC_DOUBLE_ROOT: root,
-    XDG_CONFIG_HOME: xdg,
-    [TOKEN_VARIABLE]: "bench-token",
-    ...networkEnv(options.network),
-  };
-  const target = `${CACHE_NAME}:${CACHE_NAME}`;
+  const doubleDir = atticDouble.slice(0, atticDouble.lastIndexOf("/"));
   return {
-    kind: "attic",
     cacheDir,
-    env,
-    pushCommand: (paths) => [options.atticDouble, "push", target, ...paths],
-    pushShell: `${options.atticDouble} push ${target}`,
+    env: {
+      PATH: `${doubleDir}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+      ATTIC_DOUBLE_ROOT: root,
+      XDG_CONFIG_HOME: xdg,
+      [TOKEN_VARIABLE]: "bench-token",
+      ...networkEnv(network),
+    },
+    pushShell: `${atticDouble} push ${CACHE_NAME}:${CACHE_NAME}`,
     helperArgs: [
       "--backend",
       "attic",
@@ -101,60 +80,18 @@ async function createAttic(options: CacheTargetOptions): Promise<CacheTarget> {
       CACHE_NAME,
       "--token-variable",
       TOKEN_VARIABLE,
+      // Fail the attic client bootstrap at once; the double on PATH is used instead.
+      "--bootstrap-installable",
+      "/nonexistent/attic-ci-bench#attic-client",
     ],
-    invocations: () => countLines(`${root}/invocations.jsonl`),
-  };
-}
-
-async function createFile(options: CacheTargetOptions): Promise<CacheTarget> {
-  const cacheDir = `${options.runDir}/file-cache`;
-  await Deno.mkdir(cacheDir, { recursive: true });
-  const url = `file://${cacheDir}?compression=none`;
-  const nix = options.nix ?? "nix";
-  // Baselines push through this wrapper so their invocations can be counted;
-  // the helper runs `nix copy` itself and reports its own count.
-  const log = `${options.runDir}/invocations.log`;
-  const wrapper = `${options.runDir}/nix-copy-push`;
-  await Deno.writeTextFile(
-    wrapper,
-    `#!/bin/sh\necho "$$" >> '${log}'\nexec ${nix} copy --to '${url}' "$@"\n`,
-    { mode: 0o755 },
-  );
-  return {
-    kind: "file",
-    cacheDir,
-    env: {},
-    pushCommand: (paths) => [wrapper, ...paths],
-    pushShell: wrapper,
-    helperArgs: ["--backend", "nix-copy", "--to", url],
-    invocations: () => countLines(log),
-  };
-}
-
-async function countLines(file: string): Promise<number> {
-  try {
-    const text = await Deno.readTextFile(file);
-    return text.split("\n").filter((line) => line.trim().length > 0).length;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return 0;
-    throw error;
-  }
-}
-
-/**
- * The hash parts (32 characters) of the store paths present in a binary
- * cache directory (one `<hash>.narinfo` per path).
- */
-export async function cachedHashes(cacheDir: string): Promise<Set<string>> {
-  const hashes = new Set<string>();
-  try {
-    for await (const entry of Deno.readDir(cacheDir)) {
-      if (entry.isFile && entry.name.endsWith(".narinfo")) {
-        hashes.add(entry.name.slice(0, -".narinfo".length));
+    invocations: async () => {
+      try {
+        const log = await Deno.readTextFile(`${root}/invocations.jsonl`);
+        return log.split("\n").filter((line) => line.trim().length > 0).length;
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return 0;
+        throw error;
       }
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return hashes;
+    },
+  };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { output } from "./process.ts";
+import { sh } from "../tests/helpers/nix.ts";
 
 /** The machine and software of a run. */
 export interface MachineInfo {
@@ -29,12 +29,7 @@ export async function describeMachine(repoRoot: string): Promise<MachineInfo> {
   const meminfo = await readOr("/proc/meminfo");
   const osRelease = await readOr("/etc/os-release");
   const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? "0");
-  let nix = "unknown";
-  try {
-    nix = (await output(["nix", "--version"])).trim();
-  } catch {
-    // keep unknown
-  }
+  const nix = (await sh("nix", ["--version"])).stdout.trim() || "unknown";
   let atticCi = "unknown";
   try {
     const text = await Deno.readTextFile(`${repoRoot}/src/version.ts`);

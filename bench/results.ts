@@ -5,7 +5,6 @@
  * @module
  */
 
-import type { CacheKind } from "./cache_target.ts";
 import type { MachineInfo } from "./machine.ts";
 import { describeNetwork } from "./network.ts";
 import type { ScenarioSummary, StrategySummary } from "./summary.ts";
@@ -19,7 +18,8 @@ export interface BenchResults {
   readonly startedAt: string;
   readonly endedAt: string;
   readonly machine: MachineInfo;
-  readonly cacheKind: CacheKind;
+  /** Where the runs pushed: always the attic stand-in (tests/attic_double). */
+  readonly cacheKind: "attic";
   readonly maxJobs: number;
   readonly scenarios: readonly ScenarioEntry[];
 }

@@ -1,37 +1,24 @@
 /**
  * The five ways of filling a cache that the benchmark compares, on the same
- * graph and the same kind of cache:
- *
- * - (a) the build alone (the floor: nothing cached);
- * - (b) the build, then one push of the result's closure when it succeeds;
- * - (c) Nix's documented `post-build-hook`, pushing each derivation's outputs
- *   synchronously while Nix's build loop waits;
- * - (d) `attic-ci exec` with default settings;
- * - (e) `attic-ci exec` with attic watch-store's batching (2 s idle, 10 s max).
+ * graph and the same cache (docs/benchmarks.md, "Method", describes them):
+ * (a) build only, (b) push at end, (c) post-build-hook, (d) attic-ci exec with
+ * its defaults, (e) attic-ci exec with attic watch-store's batching.
  *
  * Every strategy runs the identical `nix-build` command line inside a small
- * shell wrapper that timestamps the moment the build itself ends.
+ * shell wrapper that timestamps the moment the build itself starts and ends.
  *
  * @module
  */
 
+import type { Report } from "../src/report/report.ts";
+import { sh } from "../tests/helpers/nix.ts";
 import type { CacheTarget } from "./cache_target.ts";
-import { type HelperReport, parseHelperReport } from "./helper_report.ts";
-import { runLogged } from "./process.ts";
 
 /** Identifiers of the strategies, in the order of the issue. */
 export type StrategyId = "a" | "b" | "c" | "d" | "e";
 
 /** All strategy identifiers. */
 export const STRATEGY_IDS: readonly StrategyId[] = ["a", "b", "c", "d", "e"];
-
-/** How to start the helper. */
-export interface HelperCommand {
-  /** The program and arguments before the subcommand, e.g. `deno run -A src/main.ts`. */
-  readonly argv: readonly string[];
-  /** Options added to every `exec` (e.g. a fast-failing bootstrap installable). */
-  readonly extraArgs: readonly string[];
-}
 
 /** Everything one run of a strategy needs. */
 export interface RunContext {
@@ -43,14 +30,8 @@ export interface RunContext {
   readonly maxJobs: number;
   /** Where pushes go. */
   readonly target: CacheTarget;
-  /** How to start the helper (strategies d and e). */
-  readonly helper: HelperCommand;
-  /** Path of `nix-build`. */
-  readonly nixBuild: string;
-  /** Path of `nix-store`. */
-  readonly nixStore: string;
-  /** Environment shared by every strategy (on top of the target's). */
-  readonly env: Readonly<Record<string, string>>;
+  /** How to start the helper, before its subcommand (strategies d and e). */
+  readonly helperArgv: readonly string[];
   /** Kill a run that takes longer than this. */
   readonly timeoutMs: number;
 }
@@ -66,36 +47,29 @@ export interface StrategyOutcome {
   readonly buildEndedAt: number | null;
   /** Epoch ms when the strategy's process exited (everything pushed). */
   readonly endedAt: number;
-  /** The helper's report (d and e). */
-  readonly report: HelperReport | null;
+  /** The helper's `--report` (d and e). */
+  readonly report: Report | null;
 }
 
 /** One strategy. */
 export interface Strategy {
-  readonly id: StrategyId;
   /** Short name for tables, e.g. "post-build-hook". */
   readonly name: string;
   /** Whether it pushes at all (false only for the build alone). */
   readonly pushes: boolean;
-  /** What it does, for the docs. */
-  readonly description: string;
   run(context: RunContext): Promise<StrategyOutcome>;
 }
 
 /** The strategies by identifier. */
 export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
   a: {
-    id: "a",
     name: "build only",
     pushes: false,
-    description: "`nix-build` alone; nothing is cached. The reference for every ratio.",
     run: (context) => runShell(context, buildScript(context, [])),
   },
   b: {
-    id: "b",
     name: "push at end",
     pushes: true,
-    description: "`nix-build`, then, if it succeeded, one push of the result's closure.",
     run: (context) =>
       runShell(
         context,
@@ -104,12 +78,8 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
       ),
   },
   c: {
-    id: "c",
     name: "post-build-hook",
     pushes: true,
-    description: "`nix-build --option post-build-hook HOOK`; the hook (as in the Nix manual) " +
-      "pushes `$OUT_PATHS` synchronously after every derivation (on Nix 2.8.0, whose " +
-      "`OUT_PATHS` is empty, NixOS/nix#6446, it asks `nix-store --query --outputs $DRV_PATH`).",
     run: async (context) => {
       const hook = `${context.runDir}/post-build-hook.sh`;
       await Deno.writeTextFile(
@@ -121,7 +91,7 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
           "export IFS=' '",
           "# Nix 2.8.0 leaves OUT_PATHS empty (NixOS/nix#6446): ask for DRV_PATH's outputs then.",
           'if [ -z "${OUT_PATHS:-}" ]; then',
-          `  OUT_PATHS=$(${context.nixStore} --query --outputs "$DRV_PATH" | /usr/bin/tr '\\n' ' ')`,
+          `  OUT_PATHS=$(nix-store --query --outputs "$DRV_PATH" | /usr/bin/tr '\\n' ' ')`,
           "fi",
           `exec ${context.target.pushShell} $OUT_PATHS`,
           "",
@@ -132,18 +102,13 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
     },
   },
   d: {
-    id: "d",
     name: "attic-ci",
     pushes: true,
-    description: "`attic-ci exec -- nix-build ...` with default settings.",
     run: (context) => runHelper(context, []),
   },
   e: {
-    id: "e",
     name: "attic-ci 2s/10s",
     pushes: true,
-    description: "`attic-ci exec --batch-idle 2 --batch-max-wait 10 -- nix-build ...`: " +
-      "attic watch-store's batching.",
     run: (context) => runHelper(context, ["--batch-idle", "2", "--batch-max-wait", "10"]),
   },
 };
@@ -161,10 +126,41 @@ export function parseStrategyList(text: string): StrategyId[] {
   return ids as StrategyId[];
 }
 
+/** The helper's report schema this benchmark reads (checked by the compiler against src/). */
+const REPORT_SCHEMA: Report["schema"] = "attic-ci/report@1";
+
+/**
+ * Read the helper's `--report` file: null when the helper wrote none; throws
+ * when it is not a report of the schema this benchmark reads.
+ *
+ * @example
+ * ```ts
+ * const report = await readReport("/tmp/run/report.json");
+ * report?.pushInvocations;
+ * ```
+ */
+export async function readReport(file: string): Promise<Report | null> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  const report = JSON.parse(text) as Partial<Report> | null;
+  if (report?.schema !== REPORT_SCHEMA) {
+    throw new Error(
+      `Cannot read ${file} as the helper's report: expected schema ${REPORT_SCHEMA}, ` +
+        `current value is ${JSON.stringify(report?.schema)}`,
+    );
+  }
+  return report as Report;
+}
+
 /** The shell lines that build the graph and timestamp its start and end; sets `$rc`. */
 function buildScript(context: RunContext, extra: readonly string[]): string {
   const args = [
-    context.nixBuild,
+    "nix-build",
     context.graphFile,
     "-A",
     "all",
@@ -177,62 +173,57 @@ function buildScript(context: RunContext, extra: readonly string[]): string {
   return `/bin/date +%s%3N > build-started\n${args}\nrc=$?\n/bin/date +%s%3N > build-ended`;
 }
 
-async function runShell(context: RunContext, script: string): Promise<StrategyOutcome> {
-  const finished = await runLogged(["/bin/sh", "-c", `${script}\nexit "$rc"`], {
-    cwd: context.runDir,
-    env: { ...context.env, ...context.target.env },
-    log: `${context.runDir}/run.log`,
-    timeoutMs: context.timeoutMs,
-  });
-  return {
-    exitCode: finished.code,
-    startedAt: finished.startedAt,
-    buildStartedAt: await readMark(`${context.runDir}/build-started`),
-    buildEndedAt: await readMark(`${context.runDir}/build-ended`),
-    endedAt: finished.endedAt,
-    report: null,
-  };
+function runShell(context: RunContext, script: string): Promise<StrategyOutcome> {
+  return runTimed(["/bin/sh", "-c", `${script}\nexit "$rc"`], context, null);
 }
 
-async function runHelper(
-  context: RunContext,
-  options: readonly string[],
-): Promise<StrategyOutcome> {
+function runHelper(context: RunContext, options: readonly string[]): Promise<StrategyOutcome> {
   const report = `${context.runDir}/report.json`;
-  const argv = [
-    ...context.helper.argv,
-    "exec",
-    ...context.target.helperArgs,
-    "--state-dir",
-    `${context.runDir}/state`,
-    "--report",
+  return runTimed(
+    [
+      ...context.helperArgv,
+      "exec",
+      ...context.target.helperArgs,
+      "--state-dir",
+      `${context.runDir}/state`,
+      "--report",
+      report,
+      ...options,
+      "--",
+      "/bin/sh",
+      "-c",
+      `${buildScript(context, [])}\nexit "$rc"`,
+    ],
+    context,
     report,
-    ...context.helper.extraArgs,
-    ...options,
-    "--",
-    "/bin/sh",
-    "-c",
-    `${buildScript(context, [])}\nexit "$rc"`,
-  ];
-  const finished = await runLogged(argv, {
+  );
+}
+
+/** Run `argv` in the run's directory, its output kept in `run.log` for post-mortems. */
+async function runTimed(
+  argv: readonly string[],
+  context: RunContext,
+  reportFile: string | null,
+): Promise<StrategyOutcome> {
+  const [program, ...args] = argv as [string, ...string[]];
+  const startedAt = Date.now();
+  const finished = await sh(program, args, {
     cwd: context.runDir,
-    env: { ...context.env, ...context.target.env },
-    log: `${context.runDir}/run.log`,
-    timeoutMs: context.timeoutMs,
+    env: { ...context.target.env },
+    signal: AbortSignal.timeout(context.timeoutMs),
   });
-  let parsed: HelperReport | null = null;
-  try {
-    parsed = parseHelperReport(await Deno.readTextFile(report));
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound || error instanceof SyntaxError)) throw error;
-  }
+  const endedAt = Date.now();
+  await Deno.writeTextFile(
+    `${context.runDir}/run.log`,
+    `$ ${argv.join(" ")}\n${finished.stdout}${finished.stderr}`,
+  );
   return {
     exitCode: finished.code,
-    startedAt: finished.startedAt,
+    startedAt,
     buildStartedAt: await readMark(`${context.runDir}/build-started`),
     buildEndedAt: await readMark(`${context.runDir}/build-ended`),
-    endedAt: finished.endedAt,
-    report: parsed,
+    endedAt,
+    report: reportFile === null ? null : await readReport(reportFile),
   };
 }
 
@@ -247,6 +238,6 @@ async function readMark(file: string): Promise<number | null> {
 }
 
 /** Quote a word for /bin/sh. */
-export function shellQuote(word: string): string {
+function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -1,20 +1,18 @@
 /**
  * Runs the scenarios: every round runs every strategy once, in an order that
  * rotates from round to round, each on a fresh instance of the same graph
- * shape (a new tag, so Nix really builds) and a fresh, empty cache of the same
- * kind. Each run is measured, inspected, and cleaned up.
+ * shape (a new tag, so Nix really builds) and a fresh, empty cache. Each run
+ * is measured, inspected, and cleaned up.
  *
  * @module
  */
 
-import { type CacheKind, createCacheTarget } from "./cache_target.ts";
-import { type GraphPlan, namePrefix, planGraph, renderGraph } from "./graph.ts";
-import type { ReportedPath } from "./helper_report.ts";
+import { deleteStorePathsOf, hasNarinfo, storePathsOf } from "../tests/helpers/nix.ts";
+import { createCacheTarget } from "./cache_target.ts";
+import { type GraphPlan, planGraph, renderGraph } from "./graph.ts";
 import { LockObserver } from "./lock_observer.ts";
 import type { Scenario } from "./options.ts";
-import { output } from "./process.ts";
-import { inspectRun } from "./store_inspect.ts";
-import { type HelperCommand, STRATEGIES, type StrategyId } from "./strategies.ts";
+import { STRATEGIES, type StrategyId } from "./strategies.ts";
 
 /** What the helper reported about one run (strategies d and e). */
 export interface HelperMeasures {
@@ -56,7 +54,7 @@ export interface RunRecord {
   readonly finished: number;
   /** Finished outputs found in the cache. */
   readonly cached: number;
-  /** Push invocations of the attic stand-in (or of the baselines' `nix copy`). */
+  /** Invocations of the attic stand-in. */
   readonly pushInvocations: number;
   /** Lock removal (independent observer) → helper's `queuedAt`, per path, in ms. */
   readonly detectionMs: readonly number[];
@@ -80,17 +78,13 @@ export interface ScenarioResult {
 
 /** How runs are executed. */
 export interface SuiteSettings {
-  readonly cacheKind: CacheKind;
   readonly maxJobs: number;
+  /** Parent of the per-run directories. */
   readonly workDir: string;
-  readonly keep: boolean;
+  /** The attic CLI test double. */
   readonly atticDouble: string;
-  readonly helper: HelperCommand;
-  readonly nixBuild: string;
-  readonly nixStore: string;
-  readonly nix: string;
-  /** Environment for every strategy (e.g. NIX_CONFIG without substituters). */
-  readonly env: Readonly<Record<string, string>>;
+  /** How to start the helper, before its subcommand. */
+  readonly helperArgv: readonly string[];
   readonly runTimeoutSeconds: number;
   /** Progress output. */
   readonly log: (line: string) => void;
@@ -137,7 +131,14 @@ export async function runScenario(
   };
 }
 
-/** `items` rotated left by `by` places: each round starts with another strategy. */
+/**
+ * `items` rotated left by `by` places: each round starts with another strategy.
+ *
+ * @example
+ * ```ts
+ * rotate(["a", "b", "c"], 1); // ["b", "c", "a"]
+ * ```
+ */
 export function rotate<T>(items: readonly T[], by: number): T[] {
   if (items.length === 0) return [];
   const shift = by % items.length;
@@ -153,48 +154,41 @@ async function runOnce(
   settings: SuiteSettings,
 ): Promise<RunRecord> {
   const tag = `r${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
-  const marker = `-${namePrefix(tag)}`;
+  // Every store name of this instance carries `-bench-<tag>-` (graph.ts's namePrefix).
+  const instance = `bench-${tag}`;
+  const ours = (path: string) => path.includes(`-${instance}-`);
   const runDir = `${settings.workDir}/${scenario.id}-${strategy}-${round + 1}-${tag}`;
   await Deno.mkdir(runDir, { recursive: true });
   const graphFile = `${runDir}/graph.nix`;
   await Deno.writeTextFile(graphFile, renderGraph(plan, tag, { failHalfway: scenario.failing }));
-  const target = await createCacheTarget({
-    kind: settings.cacheKind,
-    runDir,
-    network: scenario.network,
-    atticDouble: settings.atticDouble,
-    nix: settings.nix,
-  });
-  const observer = new LockObserver({ accept: (name) => name.includes(marker) });
+  const target = await createCacheTarget(runDir, scenario.network, settings.atticDouble);
+  const observer = new LockObserver({ accept: ours });
   const outcome = await STRATEGIES[strategy].run({
     runDir,
     graphFile,
     maxJobs: settings.maxJobs,
     target,
-    helper: settings.helper,
-    nixBuild: settings.nixBuild,
-    nixStore: settings.nixStore,
-    env: settings.env,
+    helperArgv: settings.helperArgv,
     timeoutMs: settings.runTimeoutSeconds * 1000,
   });
   // Let the observer's last events through before closing it (outside any timing).
   await new Promise((resolve) => setTimeout(resolve, 200));
   await observer.close();
 
-  const inspection = await inspectRun(marker, target.cacheDir, { nixStore: settings.nixStore });
+  const { valid, invalid } = await storePathsOf(instance);
+  const cached = (await Promise.all(valid.map((p) => hasNarinfo(target.cacheDir, p))))
+    .filter((present) => present).length;
   const report = outcome.report;
-  const ours = (p: ReportedPath) => p.path.includes(marker);
   const detectionMs: number[] = [];
   let unobserved = 0;
   for (const p of report?.paths ?? []) {
-    if (!ours(p) || p.queuedAt === null || p.phase === "final") continue;
+    if (!ours(p.path) || p.queuedAt === null || p.phase === "final") continue;
     const removed = observer.removedAt.get(p.path);
     if (removed === undefined) unobserved++;
     else detectionMs.push(p.queuedAt - removed);
   }
-  const pushedTimes = (report?.paths ?? []).filter(ours).map((p) => p.pushedAt)
+  const pushedTimes = (report?.paths ?? []).filter((p) => ours(p.path)).map((p) => p.pushedAt)
     .filter((t): t is number => t !== null);
-  const baselineInvocations = await target.invocations();
   const helper: HelperMeasures | null = report === null ? null : {
     incremental: report.incremental,
     finalPush: report.finalPush,
@@ -203,17 +197,13 @@ async function runOnce(
     retries: report.retries,
     pushInvocations: report.pushInvocations,
     drainSeconds: report.drainSeconds,
-    peakRssBytes: report.peakRssBytes,
-    cpuSeconds: report.cpuSeconds,
+    peakRssBytes: report.resources.peakRssBytes,
+    cpuSeconds: report.resources.cpuSeconds,
     lastPushSeconds: pushedTimes.length === 0
       ? null
       : (Math.max(...pushedTimes) - outcome.startedAt) / 1000,
-    foreignPaths: report.paths.filter((p) => !ours(p)).length,
+    foreignPaths: report.paths.filter((p) => !ours(p.path)).length,
   };
-  const helperRun = strategy === "d" || strategy === "e";
-  const pushInvocations = settings.cacheKind === "file" && helperRun
-    ? report?.pushInvocations ?? 0
-    : baselineInvocations;
   const asExpected = scenario.failing ? outcome.exitCode !== 0 : outcome.exitCode === 0;
   const record: RunRecord = {
     scenario: scenario.id,
@@ -230,69 +220,36 @@ async function runOnce(
       ? null
       : (outcome.buildStartedAt - outcome.startedAt) / 1000,
     doneSeconds: (outcome.endedAt - outcome.startedAt) / 1000,
-    outputs: inspection.outputs,
-    finished: inspection.valid.length,
-    cached: inspection.cached,
-    pushInvocations,
+    outputs: valid.length + invalid.length,
+    finished: valid.length,
+    cached,
+    pushInvocations: await target.invocations(),
     detectionMs,
     unobserved,
     helper,
   };
-  await cleanup(runDir, marker, asExpected && !settings.keep, settings);
+  if (asExpected) await cleanup(runDir, instance, settings);
+  else settings.log(`    kept ${runDir}`);
   return record;
 }
 
 /**
- * Delete the run's directory (cache, state, out-link) and then the graph's own
- * store paths, which are no longer rooted. Never a whole-store GC. A run that
- * went wrong keeps its directory for a post-mortem.
+ * Delete the run's directory (cache, state, out-link) and then, with
+ * `nix-store --delete`, the graph instance's own store paths, which are no
+ * longer rooted. Never a whole-store GC.
  */
-async function cleanup(
-  runDir: string,
-  marker: string,
-  removeDir: boolean,
-  settings: SuiteSettings,
-) {
-  if (!removeDir) {
-    settings.log(`    kept ${runDir}`);
-    return;
-  }
+async function cleanup(runDir: string, instance: string, settings: SuiteSettings) {
   await Deno.remove(runDir, { recursive: true });
   // A process that still has one of the paths open (e.g. a push just ending)
   // keeps it alive for a moment: try again a little later.
   for (const wait of [0, 2000, 10000]) {
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const error = await deleteStorePaths(marker, settings);
-    if (error === null) return;
-    if (wait === 10000) settings.log(`    note: could not delete this run's store paths: ${error}`);
-  }
-}
-
-/** Delete every store path whose name contains `marker`; returns an error message or null. */
-export async function deleteStorePaths(
-  marker: string,
-  settings: SuiteSettings,
-): Promise<string | null> {
-  const paths: string[] = [];
-  const locks: string[] = [];
-  for await (const entry of Deno.readDir("/nix/store")) {
-    if (!entry.name.includes(marker)) continue;
-    (entry.name.endsWith(".lock") ? locks : paths).push(`/nix/store/${entry.name}`);
-  }
-  try {
-    const invalid = paths.length === 0 ? [] : (await output([
-      settings.nixStore,
-      "--check-validity",
-      "--print-invalid",
-      ...paths,
-    ])).split("\n").filter((line) => line.trim().length > 0);
-    // Unregistered leftovers of builds that failed or were stopped: ours alone.
-    for (const path of [...invalid, ...locks]) await Deno.remove(path, { recursive: true });
-    const valid = paths.filter((p) => !invalid.includes(p));
-    if (valid.length > 0) await output([settings.nixStore, "--delete", ...valid], settings.env);
-    return null;
-  } catch (error) {
-    return (error as Error).message.split(": ").slice(-1)[0] ?? String(error);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    try {
+      await deleteStorePathsOf(instance);
+      return;
+    } catch (error) {
+      if (wait === 10000) settings.log(`    note: ${(error as Error).message}`);
+    }
   }
 }
 

@@ -1,35 +1,66 @@
 /**
- * Writes docs/benchmarks.md (machine, versions, parameters, method, tables,
- * the chart), docs/benchmarks.json (every run's raw numbers) and
- * docs/benchmarks.svg (the chart).
+ * Updates docs/benchmarks.md and docs/benchmarks.svg from results. The page is
+ * written by hand; only the parts between `<!-- bench:NAME -->` and
+ * `<!-- /bench:NAME -->` markers (the headline and the tables) are replaced,
+ * and everything outside them is left byte for byte.
  *
  * @module
  */
 
-import { describeNetwork } from "./network.ts";
-import { renderChart } from "./render_svg.ts";
+import { renderChart } from "./render_chart.ts";
 import { failureTable, timingTable, toMarkdown } from "./render_table.ts";
 import { type BenchResults, headline, scenarioTitle } from "./results.ts";
+import { describeNetwork } from "./network.ts";
 import { median } from "./stats.ts";
-import { STRATEGIES, STRATEGY_IDS } from "./strategies.ts";
 import type { ScenarioSummary } from "./summary.ts";
 import type { ScenarioResult } from "./suite.ts";
 
-/** Render the chart for a set of results. */
-export function chartFor(results: BenchResults): string {
-  return renderChart(
-    results.scenarios.map((s) => ({ title: scenarioTitle(s.result), summary: s.summary })),
-    {
-      title: "attic-ci benchmark: time until the build ends and until everything is cached",
-      subtitle: `${results.machine.cores} cores (${results.machine.cpu}), Nix ${
-        results.machine.nix.replace(/^nix \(Nix\) /, "")
-      }, ${results.endedAt.slice(0, 10)}; medians of alternated runs`,
-    },
-  );
+/**
+ * Replace the text between the markers of each section in `sections` (keyed by
+ * NAME) with its new content, framed by blank lines.
+ *
+ * @example
+ * ```ts
+ * replaceMarkedSections("a\n<!-- bench:x -->\nold\n<!-- /bench:x -->\nb\n", { x: "new" });
+ * // "a\n<!-- bench:x -->\n\nnew\n\n<!-- /bench:x -->\nb\n"
+ * ```
+ */
+export function replaceMarkedSections(
+  text: string,
+  sections: Readonly<Record<string, string>>,
+  options: {
+    /** The document, for error messages. @default "the document" */
+    readonly name?: string;
+  } = {},
+): string {
+  let out = text;
+  for (const [section, content] of Object.entries(sections)) {
+    const start = `<!-- bench:${section} -->`;
+    const end = `<!-- /bench:${section} -->`;
+    for (const marker of [start, end]) {
+      const count = out.split(marker).length - 1;
+      if (count !== 1) {
+        throw new Error(
+          `Cannot update ${options.name ?? "the document"} as the marker ${marker} must appear ` +
+            `once: current count is ${count}`,
+        );
+      }
+    }
+    const from = out.indexOf(start) + start.length;
+    const to = out.indexOf(end);
+    if (to < from) {
+      throw new Error(
+        `Cannot update ${options.name ?? "the document"} as ${end} comes before ${start}`,
+      );
+    }
+    out = `${out.slice(0, from)}\n\n${content}\n\n${out.slice(to)}`;
+  }
+  return out;
 }
 
 /**
- * Write the three files into `docsDir`.
+ * Update `benchmarks.md` (between its markers) and rewrite `benchmarks.svg`
+ * in `docsDir`.
  *
  * @example
  * ```ts
@@ -37,16 +68,60 @@ export function chartFor(results: BenchResults): string {
  * ```
  */
 export async function writeDocs(results: BenchResults, docsDir: string): Promise<void> {
-  await Deno.mkdir(docsDir, { recursive: true });
-  await Deno.writeTextFile(`${docsDir}/benchmarks.json`, JSON.stringify(results, null, 2) + "\n");
-  await Deno.writeTextFile(`${docsDir}/benchmarks.svg`, chartFor(results));
-  await Deno.writeTextFile(`${docsDir}/benchmarks.md`, renderMarkdown(results));
+  const page = `${docsDir}/benchmarks.md`;
+  const text = await Deno.readTextFile(page);
+  const updated = replaceMarkedSections(text, markdownSections(results), {
+    name: "docs/benchmarks.md",
+  });
+  const chart = await renderChart(results);
+  await Deno.writeTextFile(page, updated);
+  await Deno.writeTextFile(`${docsDir}/benchmarks.svg`, chart);
+}
+
+/** The generated parts of docs/benchmarks.md: headline, machine, parameters, results. */
+export function markdownSections(results: BenchResults): Record<string, string> {
+  const m = results.machine;
+  const machine = [
+    "| | |",
+    "|---|---|",
+    `| CPU | ${m.cpu}, ${m.cores} cores |`,
+    `| memory | ${m.memoryGiB} GiB |`,
+    `| OS | ${m.os}, Linux ${m.kernel} |`,
+    `| Nix | ${m.nix} (single-user, no daemon, no sandbox) |`,
+    `| Deno | ${m.deno} |`,
+    `| attic-ci | ${m.atticCi} (run from source with \`deno run\`; sources ${m.atticCiSources}) |`,
+    `| attic stand-in | tests/attic_double (sources ${m.atticDoubleSources}) |`,
+    `| run | ${results.startedAt} → ${results.endedAt}, preset \`${results.preset}\` |`,
+  ];
+  const parameters = [
+    "| scenario | derivations | layers | build / drv (mean) | output / drv (mean) | total build (1 core) | critical path | total output | network | rounds |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ...results.scenarios.map(({ result: { scenario: s, plan } }) =>
+      `| ${s.id} | ${s.shape.nodes} | ${s.shape.layers} | ${s.shape.buildMs} ms | ${
+        Math.round(s.shape.outputBytes / 1024)
+      } KiB | ${plan.totalBuildSeconds.toFixed(1)} s | ${plan.criticalPathSeconds.toFixed(1)} s | ${
+        plan.totalOutputMiB.toFixed(1)
+      } MiB | ${describeNetwork(s.network)} | ${s.rounds} |`
+    ),
+  ];
+  const scenarios = results.scenarios.map(({ result, summary }) => {
+    const table = toMarkdown(summary.failing ? failureTable(summary) : timingTable(summary));
+    const notes = scenarioNotes(result, summary).map((note) => `- ${note}`);
+    return [`### ${scenarioTitle(result)}`, table, ...(notes.length ? [notes.join("\n")] : [])]
+      .join("\n\n");
+  });
+  return {
+    headline: `**Headline:** ${headline(results)}`,
+    machine: machine.join("\n"),
+    parameters: parameters.join("\n"),
+    results: scenarios.join("\n\n"),
+  };
 }
 
 /**
- * Derived observations for one scenario: what one push of the whole closure
- * cost per path (so the stand-in's own local work is visible), and the
- * helper's start-up time.
+ * The numbers under a scenario's table: what one push of the whole closure
+ * cost per path (so the stand-in's own local work is visible), the helper's
+ * start-up, and its own report.
  */
 export function scenarioNotes(result: ScenarioResult, summary: ScenarioSummary): string[] {
   const notes: string[] = [];
@@ -65,200 +140,36 @@ export function scenarioNotes(result: ScenarioResult, summary: ScenarioSummary):
         : (result.plan.totalOutputMiB * 1024 * 1024 * 1000) / network.bandwidthBps /
           result.plan.nodes);
     notes.push(
-      `One \`attic push\` of the whole closure after the build (b) took ${
-        perPath.toFixed(0)
-      } ms per path, ` +
-        `of which about ${
-          modelled.toFixed(0)
-        } ms is the modelled network; the rest is the stand-in's ` +
+      `One \`attic push\` of the whole closure after the build (b) took ${perPath.toFixed(0)} ms ` +
+        `per path, of which about ${modelled.toFixed(0)} ms is the modelled network; the rest is ` +
+        "the stand-in's local work (" +
         (network.bandwidthBps === null
-          ? "local work (one `nix copy` of all paths into the file:// cache)."
-          : "local work (a `nix copy` per path into the file:// cache)."),
+          ? "one `nix copy` of all paths into the file:// cache)."
+          : "a `nix copy` per path into the file:// cache)."),
     );
   }
   for (const s of summary.strategies) {
     if (s.helper === null || s.startup === null) continue;
     notes.push(
-      `(${s.strategy}) ${s.name}: \`nix-build\` started ${
-        (s.startup.median * 1000).toFixed(0)
-      } ms after ` +
-        "the helper was spawned (Deno start-up, bootstrap attempt, store baseline); that delay is part " +
-        "of its build time.",
+      `(${s.strategy}) ${s.name}: \`nix-build\` started ${(s.startup.median * 1000).toFixed(0)} ` +
+        "ms after the helper was spawned (Deno start-up, bootstrap attempt, store baseline); " +
+        "that delay is part of its build time.",
+    );
+  }
+  for (const s of summary.strategies) {
+    const h = s.helper;
+    if (h === null) continue;
+    const med = (x: { median: number } | null, digits = 0) =>
+      x === null ? "?" : x.median.toFixed(digits);
+    const d = s.detection;
+    notes.push(
+      `(${s.strategy}) ${s.name}: median ${med(h.incremental)} paths pushed incrementally, ` +
+        `${med(h.finalPush)} by the final push; drain ${med(h.drainSeconds, 1)} s; ` +
+        `${h.failed} failed; ${h.foreignPaths} paths of other processes on the machine pushed too` +
+        (d === null ? "." : `; detection over ${d.samples} paths: p50 ${d.p50.toFixed(0)} ms, ` +
+          `p99 ${d.p99.toFixed(0)} ms, max ${d.max.toFixed(0)} ms` +
+          (d.unobserved > 0 ? ` (${d.unobserved} not seen by the observer)` : "") + "."),
     );
   }
   return notes;
-}
-
-/** The Markdown page. */
-export function renderMarkdown(results: BenchResults): string {
-  const m = results.machine;
-  const out: string[] = [];
-  out.push("# Benchmarks");
-  out.push("");
-  out.push(
-    "How much sooner is everything cached, what does watching cost the build, and how much " +
-      "survives a failed build? One run, one machine, every strategy on the same graph and the " +
-      "same kind of cache. Generated by `deno task bench` (`bench/main.ts`); do not edit by hand.",
-  );
-  out.push("");
-  out.push(`**Headline:** ${headline(results)}`);
-  out.push("");
-  out.push("![Time until the build ends and until everything is cached](benchmarks.svg)");
-  out.push("");
-  out.push("## Machine and versions");
-  out.push("");
-  out.push("| | |");
-  out.push("|---|---|");
-  out.push(`| CPU | ${m.cpu}, ${m.cores} cores |`);
-  out.push(`| memory | ${m.memoryGiB} GiB |`);
-  out.push(`| OS | ${m.os}, Linux ${m.kernel} |`);
-  out.push(`| Nix | ${m.nix} (single-user, no daemon, no sandbox) |`);
-  out.push(`| Deno | ${m.deno} |`);
-  out.push(
-    `| attic-ci | ${m.atticCi} (run from source with \`deno run\`; sources ${m.atticCiSources}) |`,
-  );
-  out.push(`| attic stand-in | tests/attic_double (sources ${m.atticDoubleSources}) |`);
-  out.push(`| run | ${results.startedAt} → ${results.endedAt}, preset \`${results.preset}\` |`);
-  out.push("");
-  out.push("## Method");
-  out.push("");
-  out.push(
-    "Strategies, each run with the same `nix-build graph.nix -A all --max-jobs " +
-      `${results.maxJobs}\` command line:`,
-  );
-  out.push("");
-  for (const id of STRATEGY_IDS) {
-    out.push(`- **(${id}) ${STRATEGIES[id].name}**: ${STRATEGIES[id].description}`);
-  }
-  out.push("");
-  out.push(
-    [
-      '- **Graphs.** Generated derivation graphs (`bench/graph.ts`): plain `derivation { builder = "/bin/sh"; ... }`,',
-      "  layered, every node depending on nodes of the previous layer (plus one random earlier one); each builder",
-      "  sleeps for its build time (`/bin/sleep`), writes its output size in random bytes (`/bin/dd if=/dev/urandom`,",
-      "  incompressible) and the paths of its dependencies (real runtime references, so the root's closure is the",
-      "  whole graph). Build times and sizes vary ±50 % around the mean, drawn from a fixed seed: every instance",
-      "  of a scenario has the same shape. Each run builds a **fresh instance** (a random tag in every name), since",
-      "  Nix never rebuilds a valid path.",
-      `- **Cache.** Every run pushes into a fresh, empty cache of the same kind (\`${results.cacheKind}\`). With`,
-      "  `attic`, every strategy, baselines included, pushes through the same `attic push` stand-in",
-      "  (`tests/attic_double/attic`, which writes a real local `file://` binary cache with `nix copy`);",
-      "  the helper gets it on `PATH`, the baselines call it directly.",
-      "- **Network model.** The stand-in sleeps a fixed latency per `attic push` invocation",
-      "  (`ATTIC_DOUBLE_LATENCY_MS`: connection, auth, cache-config and missing-paths round trips) plus each",
-      "  uploaded NAR's size divided by the bandwidth (`ATTIC_DOUBLE_BANDWIDTH_BPS`), path after path. The",
-      '  "no network" scenario leaves only the local work of pushing.',
-      "- **Alternation.** Rounds run every strategy once, the order rotating by one each round, so slow drift",
-      "  of the machine hits every strategy alike. Tables show the median and, in brackets, min–max.",
-      "- **Times** are wall-clock from spawning the strategy's process. *Build ends*: `nix-build` exited (a",
-      "  shell wrapper timestamps it). *All cached*: the strategy's process exited with everything it pushes",
-      "  pushed (for attic-ci: after drain, final push and report). Ratios divide by the median build time of",
-      "  (a). *Build overhead*: (median build − median build of (a)) / median build of (a).",
-      "- **Detection latency**: an independent `Deno.watchFs` observer in the bench process timestamps the first",
-      "  removal of each `<path>.lock`; latency is the helper's `queuedAt` for that path (from its `--report`)",
-      "  minus that timestamp, pooled over all runs (p50/p99).",
-      "- **Push calls**: invocations of the `attic push` stand-in (its invocation log).",
-      "- **Failed build**: the graph gets a derivation that fails once the middle layer is built; the root",
-      "  depends on it. *Finished* are the graph's valid outputs afterwards; *cached fraction* is the share of",
-      "  them in the cache when the strategy exits.",
-      "- **Helper resources**: peak RSS and CPU seconds from the helper's own report (`resources`).",
-      "- **Cleanup**: each run's directory (cache, state, out-link) is deleted, then the run's own store paths",
-      "  (`nix-store --delete`), never a whole-store GC.",
-    ].join("\n"),
-  );
-  out.push("");
-  out.push("## Parameters");
-  out.push("");
-  out.push(
-    "| scenario | derivations | layers | build / drv (mean) | output / drv (mean) | total build (1 core) | critical path | total output | network | rounds |",
-  );
-  out.push("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|");
-  for (const { result } of results.scenarios) {
-    const s = result.scenario;
-    out.push(
-      `| ${s.id} | ${s.shape.nodes} | ${s.shape.layers} | ${s.shape.buildMs} ms | ${
-        Math.round(s.shape.outputBytes / 1024)
-      } KiB | ${result.plan.totalBuildSeconds.toFixed(1)} s | ${
-        result.plan.criticalPathSeconds.toFixed(1)
-      } s | ${result.plan.totalOutputMiB.toFixed(1)} MiB | ${
-        describeNetwork(s.network)
-      } | ${s.rounds} |`,
-    );
-  }
-  out.push("");
-  out.push("## Results");
-  for (const { result, summary } of results.scenarios) {
-    out.push("");
-    out.push(`### ${scenarioTitle(result)}`);
-    out.push("");
-    out.push(toMarkdown(summary.failing ? failureTable(summary) : timingTable(summary)));
-    const bullets = scenarioNotes(result, summary);
-    for (const s of summary.strategies) {
-      const h = s.helper;
-      if (h === null) continue;
-      const med = (x: { median: number } | null, digits = 0) =>
-        x === null ? "?" : x.median.toFixed(digits);
-      bullets.push(
-        `(${s.strategy}) ${s.name}: median ${med(h.incremental)} paths pushed incrementally, ` +
-          `${med(h.finalPush)} by the final push; drain ${med(h.drainSeconds, 1)} s; ` +
-          `${h.failed} failed; ${h.foreignPaths} paths of other processes on the machine pushed too` +
-          (s.detection === null
-            ? "."
-            : `; detection over ${s.detection.samples} paths: p50 ${
-              s.detection.p50.toFixed(0)
-            } ms, ` +
-              `p99 ${s.detection.p99.toFixed(0)} ms, max ${s.detection.max.toFixed(0)} ms` +
-              (s.detection.unobserved > 0
-                ? ` (${s.detection.unobserved} not seen by the observer)`
-                : "") +
-              "."),
-      );
-    }
-    if (bullets.length > 0) {
-      out.push("");
-      out.push(...bullets.map((b) => `- ${b}`));
-    }
-  }
-  out.push("");
-  out.push("## Caveats");
-  out.push("");
-  out.push(
-    [
-      "- **Builders sleep.** The graph's builders spend their time in `/bin/sleep`, so the CPUs are mostly free",
-      "  during the build. In a compiler-bound build, the local work of uploading competes with the build for",
-      "  CPU; here it competes only with Nix itself. The helper's own CPU time is in the tables.",
-      "- **The stand-in is slower than the real client.** Besides the modelled network, the `attic push`",
-      "  stand-in does real local work: `nix path-info`, and with a bandwidth set, one `nix copy` (with xz",
-      "  compression) per path into a local binary cache. The per-path cost is shown under each table. It",
-      "  applies to every strategy alike: it lengthens the push after the build (b) and every hook call (c),",
-      "  and runs beside the build for attic-ci (d, e).",
-      "- **Latency is per invocation.** The model charges latency once per `attic push`, not per path; the real",
-      "  client also makes a request per uploaded path (with 5 in parallel).",
-      "- **Helper start-up.** attic-ci runs from source (`deno run`), as `deno compile` cannot run here; its",
-      "  start-up delay before `nix-build` starts is listed and counted in its build time. The attic client",
-      "  bootstrap is pointed at a non-existent flake so it fails at once and the stand-in on `PATH` is used.",
-      "- **Shared machine.** One `/nix/store` per machine: the helper's final reconcile also pushes paths that",
-      "  other processes created during the run (counted as *paths of other processes*). Other work on the",
-      "  machine adds noise; alternated rounds spread it over all strategies, and min–max shows it.",
-      "- **Nix 2.8.0's post-build-hook** gets an empty `OUT_PATHS` (NixOS/nix#6446); the hook asks",
-      '  `nix-store --query --outputs "$DRV_PATH"` instead, which adds a few milliseconds per derivation.',
-      "- **Helper resources** are the helper process's own (`VmHWM`, `process.cpuUsage()`), without its",
-      "  `attic push` children.",
-      "- **Build overhead is not zero.** attic-ci (d) pushes as soon as a push slot is free, so it makes many",
-      "  small `attic push` calls beside the build; each call of the stand-in starts a Deno process and a",
-      "  `nix copy`, which compete with the build for the 2 cores. Most of the overhead in the tables is",
-      "  that, plus the helper's start-up; (e) makes few calls and shows less overhead but caches later.",
-      "- **Graph sizes.** The documented run stops at 500 derivations: the post-build-hook (c) alone needs",
-      "  about 13 minutes per 2,000-derivation run on this machine. `deno task bench --nodes 2000` runs it.",
-    ].join("\n"),
-  );
-  out.push("");
-  out.push("## Raw data");
-  out.push("");
-  out.push(
-    "Every run's numbers (tag, order in its round, exit code, times, counts, detection samples, the",
-  );
-  out.push("helper's report fields) are in [benchmarks.json](benchmarks.json).");
-  out.push("");
-  return out.join("\n");
 }

@@ -53,16 +53,22 @@ export function graphBuild(
   ];
 }
 
-/** Runs a program; returns code and output. */
+/**
+ * Runs a program to completion with {@linkcode NIX_TEST_ENV} and no stdin;
+ * returns its code (128+N when killed by signal N) and output. `signal` stops
+ * it with SIGTERM.
+ */
 export async function sh(
   program: string,
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; signal?: AbortSignal } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(program, {
     args,
     env: { ...NIX_TEST_ENV, ...options.env },
     ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -70,16 +76,20 @@ export async function sh(
   return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
 }
 
+/** Every entry of the store whose name carries `tag` (outputs, `.drv`, `.lock`), sorted. */
+export async function storeEntriesOf(tag: string): Promise<string[]> {
+  const paths: string[] = [];
+  for await (const entry of Deno.readDir("/nix/store")) {
+    if (entry.name.includes(`-${tag}-`)) paths.push(`/nix/store/${entry.name}`);
+  }
+  return paths.sort();
+}
+
 /** Store paths (not .drv, not locks) whose names carry `tag`, split by validity. */
 export async function storePathsOf(tag: string): Promise<{ valid: string[]; invalid: string[] }> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir("/nix/store")) {
-    if (
-      entry.name.includes(`-${tag}-`) && !entry.name.endsWith(".drv") &&
-      !entry.name.endsWith(".lock")
-    ) names.push(entry.name);
-  }
-  const paths = names.map((n) => `/nix/store/${n}`).sort();
+  const paths = (await storeEntriesOf(tag)).filter((p) =>
+    !p.endsWith(".drv") && !p.endsWith(".lock")
+  );
   if (paths.length === 0) return { valid: [], invalid: [] };
   const result = await sh("nix-store", ["--check-validity", "--print-invalid", ...paths]);
   const invalid = new Set(result.stdout.split("\n").filter((l) => l));
@@ -88,13 +98,27 @@ export async function storePathsOf(tag: string): Promise<{ valid: string[]; inva
 
 /** The `.drv` files whose names carry `tag`. */
 export async function derivationsOf(tag: string): Promise<string[]> {
-  const paths: string[] = [];
-  for await (const entry of Deno.readDir("/nix/store")) {
-    if (entry.name.includes(`-${tag}-`) && entry.name.endsWith(".drv")) {
-      paths.push(`/nix/store/${entry.name}`);
-    }
+  return (await storeEntriesOf(tag)).filter((p) => p.endsWith(".drv"));
+}
+
+/**
+ * Deletes every store entry whose name carries `tag` with `nix-store --delete`
+ * (valid paths, outputs a failed build left unregistered, `.drv` files and
+ * locks alike), and nothing else; throws with Nix's message when one is still
+ * alive (rooted, or referenced by a path not carrying `tag`).
+ */
+export async function deleteStorePathsOf(tag: string): Promise<number> {
+  const paths = await storeEntriesOf(tag);
+  if (paths.length === 0) return 0;
+  const result = await sh("nix-store", ["--delete", ...paths]);
+  if (result.code !== 0) {
+    throw new Error(
+      `Cannot delete the store paths of ${tag}: nix-store exited with ${result.code}: ${
+        result.stderr.split("\n").find((l) => l.startsWith("error:")) ?? result.stderr.trim()
+      }`,
+    );
   }
-  return paths;
+  return paths.length;
 }
 
 /** Whether the binary cache in `dir` has a narinfo for `path`. */

@@ -1,0 +1,28 @@
+import { assert, assertIncludes } from "../helpers/assert.ts";
+import { NO_NETWORK } from "../../bench/network.ts";
+import { headline } from "../../bench/results.ts";
+import { results } from "./testdata.ts";
+
+Deno.test("headline() compares attic-ci's time to cached with the baselines", () => {
+  const text = headline(results());
+  assert(
+    text.startsWith(
+      "On a 10-derivation build with a modelled network, attic-ci had everything cached 1.10×",
+    ),
+    text,
+  );
+  assertIncludes(text, "1.80× with a push at the end");
+  assertIncludes(text, "slowing the build itself by 5.0 %");
+});
+
+Deno.test("headline() says when there was no network model", () => {
+  assertIncludes(headline(results(NO_NETWORK)), "build without a network model");
+});
+
+Deno.test("headline() adds what a failed build left cached", () => {
+  assertIncludes(
+    headline(results(undefined, { failing: true })),
+    "when the build failed halfway it had cached 100 % of the finished derivations " +
+      "(push at the end: 0 %).",
+  );
+});

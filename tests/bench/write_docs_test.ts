@@ -1,0 +1,77 @@
+import { assert, assertEquals, assertIncludes, assertThrows } from "../helpers/assert.ts";
+import { markdownSections, replaceMarkedSections } from "../../bench/write_docs.ts";
+import { results } from "./testdata.ts";
+
+const PAGE = [
+  "# Title",
+  "",
+  "Hand-written  text, with trailing spaces   ",
+  "<!-- bench:headline -->",
+  "old headline",
+  "<!-- /bench:headline -->",
+  "",
+  "More prose.\r",
+  "<!-- bench:results -->",
+  "old",
+  "tables",
+  "<!-- /bench:results -->",
+  "Last line without a newline",
+].join("\n");
+
+Deno.test("replaceMarkedSections() replaces only the text between each section's markers", () => {
+  const out = replaceMarkedSections(PAGE, { headline: "NEW HEADLINE", results: "| t |" });
+  assertEquals(
+    out,
+    PAGE.replace(
+      "<!-- bench:headline -->\nold headline\n",
+      "<!-- bench:headline -->\n\nNEW HEADLINE\n\n",
+    )
+      .replace("<!-- bench:results -->\nold\ntables\n", "<!-- bench:results -->\n\n| t |\n\n"),
+  );
+  const outside = (text: string) =>
+    text.replace(/<!-- bench:(\w+) -->[^]*?<!-- \/bench:\1 -->/g, "");
+  assertEquals(outside(out), outside(PAGE));
+});
+
+Deno.test("replaceMarkedSections() gives the same page when run twice", () => {
+  const sections = { headline: "h", results: "r" };
+  const once = replaceMarkedSections(PAGE, sections);
+  assertEquals(replaceMarkedSections(once, sections), once);
+});
+
+Deno.test("replaceMarkedSections() names a missing or repeated marker", () => {
+  assertThrows(
+    () => replaceMarkedSections(PAGE, { machine: "m" }, { name: "docs/benchmarks.md" }),
+    "Cannot update docs/benchmarks.md as the marker <!-- bench:machine --> must appear once: current count is 0",
+  );
+  assertThrows(
+    () => replaceMarkedSections(PAGE.replace("<!-- /bench:results -->", ""), { results: "r" }),
+    "<!-- /bench:results --> must appear once",
+  );
+  assertThrows(
+    () => replaceMarkedSections(`${PAGE}\n<!-- bench:headline -->`, { headline: "h" }),
+    "current count is 2",
+  );
+});
+
+Deno.test("markdownSections() gives the headline, machine, parameters and results", () => {
+  const sections = markdownSections(results(undefined, { failing: true }));
+  assertEquals(Object.keys(sections), ["headline", "machine", "parameters", "results"]);
+  assert(sections.headline!.startsWith("**Headline:** On a 10-derivation build"));
+  assertIncludes(
+    sections.machine!,
+    "| Nix | nix (Nix) 2.8.0 (single-user, no daemon, no sandbox) |",
+  );
+  assertIncludes(
+    sections.parameters!,
+    "| n10 | 10 | 10 | 200 ms | 64 KiB | 2.0 s | 1.0 s | 1.0 MiB | 100 ms per push + 4.0 MiB/s | 3 |",
+  );
+  assertIncludes(
+    sections.results!,
+    "### 10 derivations, 100 ms per push + 4.0 MiB/s\n\n| strategy |",
+  );
+  assertIncludes(
+    sections.results!,
+    "\n\n### 10 derivations, 100 ms per push + 4.0 MiB/s, build fails halfway\n\n",
+  );
+});
