@@ -16,7 +16,7 @@ import { statusCommand } from "./commands/status.ts";
 import { stopCommand } from "./commands/stop.ts";
 import { watchCommand } from "./commands/watch.ts";
 import { watcherCommand } from "./commands/watcher.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, EnvironmentError } from "./errors.ts";
 import { mainHelp } from "./options/command_specs.ts";
 import { splitAtDashes } from "./options/parse_args.ts";
 import { readCommandLine } from "./session/command_config.ts";
@@ -97,6 +97,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
     return exitCode(await runCommand(command, rest, ctx));
   } catch (error) {
     ctx.logger.info(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return error instanceof ConfigError ? 2 : 1;
+    // Bad input, or a machine that stops caching where nothing else could go on: one line, exit 2.
+    return error instanceof ConfigError || error instanceof EnvironmentError ? 2 : 1;
   }
 }

@@ -47,6 +47,21 @@ export class StateFileError extends ConfigError {
   }
 }
 
+/**
+ * The machine, not the input, stops attic-ci from caching: the state
+ * directory cannot be used, the disk is full, the store cannot be read. A
+ * command that wraps a build gives caching up with this one line and still
+ * runs the build (unless `--strict`); elsewhere it exits 2 like a
+ * configuration error.
+ */
+export class EnvironmentError extends Error {
+  /** @param problem what cannot be done and why, one line; @param fix how to get out of it */
+  constructor(problem: string, fix: string, options?: ErrorOptions) {
+    super(`${problem} (${fix})`, options);
+    this.name = "EnvironmentError";
+  }
+}
+
 /** A child process (nix, attic) that exited unsuccessfully or could not start. */
 export class CommandError extends Error {
   /** Exit code, or null when the process was killed by a signal or never started. */

@@ -7,6 +7,7 @@
  */
 
 import { commandLineOf } from "../options/command_specs.ts";
+import { EnvironmentError } from "../errors.ts";
 import { prepareWatcher } from "../session/watch_session.ts";
 import { startWatcher } from "../session/watcher_process.ts";
 import { DONE, type EngineCommand } from "./outcome.ts";
@@ -16,7 +17,18 @@ export const startCommand: EngineCommand = {
   ...commandLineOf("start"),
   positionalHint: "see start --help",
   async run({ argv, config, ctx }) {
-    const { files, setup } = await prepareWatcher(config, ctx);
+    let prepared;
+    try {
+      prepared = await prepareWatcher(config, ctx);
+    } catch (error) {
+      if (!(error instanceof EnvironmentError) || config.strict) throw error;
+      ctx.logger.info(`error: ${error.message}`);
+      ctx.logger.warn(
+        "caching is off for this job: nothing is streamed or recorded (--strict fails)",
+      );
+      return { kind: "cache", cache: { complete: false, strict: config.strict } };
+    }
+    const { files, setup } = prepared;
     // The watcher reads its configuration from the same flags and variables.
     const pid = await startWatcher(ctx, files, argv, setup.bootstrap);
     if (pid !== null) {

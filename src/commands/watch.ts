@@ -18,7 +18,7 @@ export const watchCommand: EngineCommand = {
   positionalHint: "see watch --help",
   async run({ config, ctx }) {
     const { files, setup } = await prepareWatcher(config, ctx);
-    const watched = await watchUntilSignal(config, ctx, files, setup);
+    const watched = await watchUntilSignal(config, ctx, files, setup, "watch");
     try {
       const finished = await finishSession(ctx, {
         command: "watch",

@@ -18,7 +18,7 @@ import type { ValidityChecker } from "../store/validity_checker.ts";
 import type { Clock } from "../system/clock.ts";
 import type { PathTimeline } from "./path_timeline.ts";
 import { type PushCall, PushScheduler, type PushSchedulerOptions } from "./push_scheduler.ts";
-import { PushRecorder } from "./recorder.ts";
+import { PushRecorder, recordWarning } from "./recorder.ts";
 
 /** What the final push needs. */
 export interface FinalPushParts {
@@ -67,6 +67,8 @@ export interface FinalPushResult {
   retries: number;
   /** Every push call of the final push. */
   calls: PushCall[];
+  /** Pushed paths the ledger could not record (a full disk). */
+  unrecorded: number;
 }
 
 /** Paths listed one per line (in the collapsed final-push section) before "… and N more". */
@@ -90,6 +92,7 @@ export async function finalPush(
     invocations: 0,
     retries: 0,
     calls: [],
+    unrecorded: 0,
   };
   const targets = new Set<StorePath>(options.paths ?? []);
   result.given = targets.size;
@@ -144,7 +147,7 @@ export async function finalPush(
     ledger,
     timeline: parts.timeline,
     clock,
-    onRecordError: (error) => logger.warn(`cannot record pushed paths: ${error.message}`),
+    onRecordError: (error) => logger.warn(recordWarning(error)),
   }, "final");
   const scheduler = new PushScheduler(parts.backend, {
     ...options.push,
@@ -175,6 +178,7 @@ export async function finalPush(
   }
   await recorder.settled();
   result.failed = new Map(recorder.failures);
+  result.unrecorded = recorder.unrecorded;
   result.invocations = scheduler.stats.invocations;
   result.retries = scheduler.stats.retries;
   logger.info(

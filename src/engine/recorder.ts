@@ -17,7 +17,11 @@ export interface PushRecorderParts {
   readonly ledger: Ledger;
   readonly timeline: PathTimeline;
   readonly clock: Clock;
-  /** Told when the ledger cannot be written (the final push's reconcile still finds the paths). */
+  /**
+   * Told the first time the ledger cannot be written (a full disk): the paths
+   * are in the cache, and this process knows it; only a later process may
+   * push them again.
+   */
   readonly onRecordError: (error: Error) => void;
 }
 
@@ -26,6 +30,7 @@ export class PushRecorder {
   readonly #parts: PushRecorderParts;
   readonly #phase: PathRecord["phase"];
   readonly #failures = new Map<StorePath, string>();
+  #unrecorded = 0;
   #writing: Promise<void> = Promise.resolve();
 
   /** @param parts ledger, timeline, clock; @param phase which phase's pushes these are */
@@ -46,9 +51,12 @@ export class PushRecorder {
       this.#failures.delete(path);
     }
     const fresh = paths.filter((path) => !ledger.has(path)).length;
-    this.#writing = this.#writing.then(() => ledger.record(paths)).catch((error) =>
-      this.#parts.onRecordError(error instanceof Error ? error : new Error(String(error)))
-    );
+    this.#writing = this.#writing.then(() => ledger.record(paths)).catch((error) => {
+      if (this.#unrecorded === 0) {
+        this.#parts.onRecordError(error instanceof Error ? error : new Error(String(error)));
+      }
+      this.#unrecorded += paths.length;
+    });
     return fresh;
   }
 
@@ -62,8 +70,19 @@ export class PushRecorder {
     return this.#failures;
   }
 
+  /** Pushed paths the ledger could not record. */
+  get unrecorded(): number {
+    return this.#unrecorded;
+  }
+
   /** Resolves once every ledger write so far is done. */
   settled(): Promise<void> {
     return this.#writing;
   }
+}
+
+/** The one warning when pushed paths cannot be recorded. */
+export function recordWarning(error: Error): string {
+  return `cannot record pushed paths in the state directory (${error.message}): they are in the ` +
+    "cache, but a later attic-ci push may push them again";
 }

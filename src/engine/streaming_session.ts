@@ -19,7 +19,7 @@ import { BatchQueue, type BatchQueueOptions } from "./batch_queue.ts";
 import { Detector } from "./detector.ts";
 import type { PathTimeline } from "./path_timeline.ts";
 import { type PushCall, PushScheduler, type PushSchedulerOptions } from "./push_scheduler.ts";
-import { PushRecorder } from "./recorder.ts";
+import { PushRecorder, recordWarning } from "./recorder.ts";
 import { Verifier } from "./verifier.ts";
 
 /** The parts a session is made of. */
@@ -107,7 +107,7 @@ export class StreamingSession {
       ledger: parts.ledger,
       timeline: parts.timeline,
       clock,
-      onRecordError: (error) => logger.warn(`cannot record pushed paths: ${error.message}`),
+      onRecordError: (error) => logger.warn(recordWarning(error)),
     }, "incremental");
     this.#scheduler = parts.backend === null ? null : new PushScheduler(parts.backend, {
       ...options.push,
@@ -195,6 +195,11 @@ export class StreamingSession {
   /** Invalid paths met (failed builds' leftovers, paths still being built). */
   get invalid(): ReadonlySet<StorePath> {
     return this.#invalid;
+  }
+
+  /** Pushed paths the ledger could not record (a full disk). */
+  get unrecorded(): number {
+    return this.#recorder.unrecorded;
   }
 
   /** Every push call made so far, in order of completion. */

@@ -22,6 +22,8 @@ export interface EngineConfig {
   readonly bootstrapInstallable: string;
   readonly bootstrapTimeoutMs: number;
   readonly stateDir: string;
+  /** The state directory is the default one (no --state-dir, no ATTIC_CI_STATE_DIR). */
+  readonly stateDirIsDefault: boolean;
   readonly storeDir: string;
   readonly exclude: RegExp[];
   /** The `--exclude` sources, for saving the session. */
@@ -139,6 +141,7 @@ export function engineConfig(
     bootstrapInstallable: o["bootstrap-installable"],
     bootstrapTimeoutMs: o["bootstrap-timeout"],
     stateDir: (o["state-dir"] ?? defaultStateDir(env)).replace(/\/+$/, ""),
+    stateDirIsDefault: o["state-dir"] === undefined,
     storeDir: o["store-dir"].replace(/\/+$/, "") || "/",
     exclude,
     excludeSources: o.exclude ?? [],

@@ -45,6 +45,8 @@ export interface Report {
   /** Last error per failed path. */
   readonly failures: Record<StorePath, string>;
   readonly retries: number;
+  /** Pushed paths the state directory could not record (a full disk). */
+  readonly unrecorded: number;
   readonly pushInvocations: number;
   readonly rescans: number;
   readonly drainSeconds: number;
@@ -86,6 +88,11 @@ export function formatReport(report: Report): { summary: string; details: string
     `retries: ${report.retries}; push calls: ${report.pushInvocations}; ` +
     `rescans: ${report.rescans}; draining took ${report.drainSeconds.toFixed(1)} s`,
   ];
+  if (report.unrecorded > 0) {
+    details.push(
+      `not recorded: ${report.unrecorded} pushed paths (the state directory could not be written)`,
+    );
+  }
   if (report.deferred > 0) {
     details.splice(
       1,
@@ -152,6 +159,7 @@ export function buildReport(inputs: ReportInputs): Report {
     failed: Object.keys(failures).sort(),
     failures,
     retries: summary.retries + final.retries,
+    unrecorded: summary.unrecorded + final.unrecorded,
     pushInvocations: summary.pushInvocations + final.invocations,
     rescans: summary.rescans,
     drainSeconds: summary.drainSeconds,

@@ -30,6 +30,8 @@ export interface SessionSummary {
   readonly paths: PathRecord[];
   /** Every push call while streaming. */
   readonly pushCalls: readonly PushCall[];
+  /** Pushed paths the ledger could not record (a full disk). */
+  readonly unrecorded: number;
 }
 
 /** Summarises a drained session. */
@@ -59,6 +61,7 @@ export function summarize(
     },
     paths: timeline.records(),
     pushCalls: [...session.pushCalls],
+    unrecorded: session.unrecorded,
   };
 }
 
@@ -79,5 +82,6 @@ export function emptySummary(startedAt: number): SessionSummary {
     bootstrap: null,
     paths: [],
     pushCalls: [],
+    unrecorded: 0,
   };
 }

@@ -14,7 +14,8 @@ import { AtticBackend } from "../backends/attic_backend.ts";
 import { nixCopyBackend } from "../backends/nix_copy_backend.ts";
 import type { PushBackend } from "../backends/push_backend.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
-import type { StateFiles } from "../state/state_dir.ts";
+import { EnvironmentError } from "../errors.ts";
+import { reason, type StateFiles } from "../state/state_dir.ts";
 import type { CommandContext } from "./context.ts";
 
 /** A backend ready to push, or null in deferred mode, and how it was obtained. */

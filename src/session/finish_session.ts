@@ -107,7 +107,7 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
     resources: system.resources(),
   });
   await emitReport(ctx, report, config.reportFile);
-  return { report, complete: report.failed.length === 0 };
+  return { report, complete: report.failed.length === 0 && report.unrecorded === 0 };
 }
 
 /** The final push with the configuration's settings, in its own log section. */

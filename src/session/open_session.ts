@@ -10,10 +10,10 @@ import type { PushBackend } from "../backends/push_backend.ts";
 import type { PathTimeline } from "../engine/path_timeline.ts";
 import type { PushSchedulerOptions } from "../engine/push_scheduler.ts";
 import { StreamingSession } from "../engine/streaming_session.ts";
-import { ConfigError } from "../errors.ts";
+import { EnvironmentError } from "../errors.ts";
 import { type EngineConfig, savedOptions } from "../options/engine_config.ts";
 import { Ledger } from "../state/ledger.ts";
-import type { StateFiles } from "../state/state_dir.ts";
+import { reason, type StateFiles } from "../state/state_dir.ts";
 import { PathFilter } from "../store/path_filter.ts";
 import { listStoreNames } from "../store/store_listing.ts";
 import { NixValidityChecker } from "../store/validity_checker.ts";
@@ -41,11 +41,19 @@ export async function openSession(
   const startedAt = system.clock.now();
   const baseline = await storeBaseline(config.storeDir);
   const ledger = await Ledger.begin(files, baseline);
-  await writeSessionRecord(files.session, {
-    startedAt,
-    pid: system.pid,
-    options: savedOptions(config),
-  });
+  try {
+    await writeSessionRecord(files.session, {
+      startedAt,
+      pid: system.pid,
+      options: savedOptions(config),
+    });
+  } catch (error) {
+    throw new EnvironmentError(
+      `cannot record the session in ${files.dir}: ${reason(error)}`,
+      "free space there, or point --state-dir (ATTIC_CI_STATE_DIR) elsewhere",
+      { cause: error },
+    );
+  }
   const session = new StreamingSession({
     watcher: system.watchStore(config.storeDir),
     checker: new NixValidityChecker(system),
@@ -95,10 +103,10 @@ async function storeBaseline(storeDir: string): Promise<Set<string>> {
   try {
     return await listStoreNames(storeDir);
   } catch (error) {
-    throw new ConfigError(
-      "--store-dir",
-      `cannot read ${storeDir}: ${error instanceof Error ? error.message : error}`,
-      "is Nix installed? point --store-dir at the Nix store",
+    throw new EnvironmentError(
+      `cannot read the Nix store ${storeDir}: ${reason(error)}`,
+      "is Nix installed? point --store-dir (ATTIC_CI_STORE_DIR) at the Nix store",
+      { cause: error },
     );
   }
 }

@@ -9,7 +9,7 @@
  */
 
 import { PathTimeline } from "../engine/path_timeline.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, EnvironmentError } from "../errors.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { emptySummary } from "../report/session_summary.ts";
 import { Ledger } from "../state/ledger.ts";
@@ -19,7 +19,8 @@ import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { backendOf, finishSession } from "./finish_session.ts";
 import { readSessionRecord } from "./session_record.ts";
-import { stopWatcher } from "./watcher_process.ts";
+import { lockSessionOrRefuse } from "./session_lock.ts";
+import { type StoppedWatcher, stopWatcher } from "./watcher_process.ts";
 
 /** Options of {@linkcode endRecordedSession}. */
 export interface EndRecordedSessionOptions {
@@ -47,11 +48,34 @@ export async function endRecordedSession(
   options: EndRecordedSessionOptions,
 ): Promise<RecordedSessionResult> {
   const files = stateFiles(config.stateDir);
-  await ensurePrivateDir(files.dir);
+  try {
+    await ensurePrivateDir(files.dir);
+  } catch (error) {
+    if (!(error instanceof EnvironmentError) || config.strict) throw error;
+    ctx.logger.info(`error: ${error.message}`);
+    ctx.logger.warn("nothing recorded there can be pushed (--strict fails)");
+    return { complete: false, lateError: null };
+  }
   const stopped = await stopWatcher(ctx, files, {
     timeoutMs: options.timeoutMs,
     quiet: options.quietWithoutWatcher,
   });
+  // With the watcher gone, only a build still running here (an exec) could hold the directory.
+  const lock = await lockSessionOrRefuse(ctx.system, files, options.command);
+  try {
+    return await finishRecorded(ctx, config, options, stopped);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function finishRecorded(
+  ctx: CommandContext,
+  config: EngineConfig,
+  options: EndRecordedSessionOptions,
+  stopped: StoppedWatcher,
+): Promise<RecordedSessionResult> {
+  const files = stateFiles(config.stateDir);
   // The watcher is stopped first, whatever happens next: it must never outlive the job.
   // A configuration error found now (e.g. the token variable is gone) still gets a report.
   let setup: BackendSetup = { backend: null, bootstrap: null };

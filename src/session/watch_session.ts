@@ -12,6 +12,7 @@ import { ensurePrivateDir, type StateFiles, stateFiles } from "../state/state_di
 import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { type OpenSession, openSession } from "./open_session.ts";
+import { lockHolder, lockSessionOrRefuse, type SessionLock } from "./session_lock.ts";
 import { claimPidfile, refuseSecondWatcher } from "./watcher_process.ts";
 import { StatusWriter } from "./watcher_status.ts";
 
@@ -19,7 +20,7 @@ import { StatusWriter } from "./watcher_status.ts";
 export interface StoppedSession extends OpenSession {
   /** Writes the status now (after the drain). */
   readonly writeStatus: () => Promise<void>;
-  /** Stops the status writes. */
+  /** Stops the status writes and gives the state directory up. */
   readonly close: () => Promise<void>;
 }
 
@@ -40,7 +41,17 @@ export async function prepareWatcher(
   const files = stateFiles(config.stateDir);
   await ensurePrivateDir(files.dir);
   await refuseSecondWatcher(ctx.system, files);
+  await refuseLiveSession(ctx, files);
   return { files, setup: await setUpBackend(config, ctx, files) };
+}
+
+/** Refuses a directory that a live session (an `exec`, say) holds; its watcher would disturb it. */
+async function refuseLiveSession(ctx: CommandContext, files: StateFiles): Promise<void> {
+  const holder = await lockHolder(files);
+  if (holder === null) return;
+  // The attempt tells a live holder from a stale one; the watcher takes the lock itself.
+  const lock = await lockSessionOrRefuse(ctx.system, files, "start");
+  await lock.release();
 }
 
 /** Streams until SIGINT or SIGTERM; see the module documentation. */
@@ -49,10 +60,19 @@ export async function watchUntilSignal(
   ctx: CommandContext,
   files: StateFiles,
   setup: BackendSetup,
+  /** The command word this process runs with (`watch`, or the detached watcher's). */
+  command: string,
 ): Promise<StoppedSession> {
   const { system, logger } = ctx;
   // Listen first: a signal that arrives while the session opens is not lost.
   const stop = system.waitForSignal(["SIGINT", "SIGTERM"]);
+  let lock: SessionLock;
+  try {
+    lock = await lockSessionOrRefuse(system, files, command);
+  } catch (error) {
+    stop.dispose();
+    throw error;
+  }
   await claimPidfile(system, files);
   const status = new StatusWriter(files, {
     pid: system.pid,
@@ -75,11 +95,15 @@ export async function watchUntilSignal(
     return {
       ...opened,
       writeStatus: () => status.write(opened.session),
-      close: () => status.close(),
+      close: async () => {
+        await status.close();
+        await lock.release();
+      },
     };
   } catch (error) {
     stop.dispose();
     await status.close();
+    await lock.release();
     throw error;
   }
 }

@@ -16,6 +16,7 @@ import { parseStateText } from "../state/state_file.ts";
 import { delay } from "../system/clock.ts";
 import type { System } from "../system/system.ts";
 import type { CommandContext } from "./context.ts";
+import { isAtticCiProcess } from "./session_lock.ts";
 import { readStatus } from "./watcher_status.ts";
 import { readWatcherReport } from "./watcher_report.ts";
 
@@ -62,28 +63,9 @@ export async function readPid(files: StateFiles): Promise<number | null> {
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-/**
- * Whether `pid` is a live attic-ci watcher. On Linux it checks the process's
- * command line (a recycled pid is not mistaken for ours; a zombie is dead);
- * elsewhere it asks the kernel whether the pid exists.
- */
-export async function isWatcherAlive(system: System, pid: number): Promise<boolean> {
-  try {
-    const cmdline = await Deno.readTextFile(`/proc/${pid}/cmdline`);
-    return cmdline.split("\0").some((arg) => arg === "watch" || arg === WATCHER_COMMAND);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound && (await procAvailable())) return false;
-  }
-  return system.kill(pid, "SIGCONT");
-}
-
-async function procAvailable(): Promise<boolean> {
-  try {
-    await Deno.stat("/proc/self");
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether `pid` is a live attic-ci watcher (`watch`, or the detached one). */
+export function isWatcherAlive(system: System, pid: number): Promise<boolean> {
+  return isAtticCiProcess(system, pid, ["watch", WATCHER_COMMAND]);
 }
 
 /** The pid of a live watcher using this state directory, or null. */

@@ -45,6 +45,7 @@ const SessionSummarySchema: z.ZodType<SessionSummary> = z.object({
     paths: count,
     error: z.string().nullable(),
   })),
+  unrecorded: count,
 });
 
 const WatcherReportSchema = z.object({

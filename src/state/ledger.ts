@@ -1,13 +1,22 @@
 /**
  * Record: the ledger of pushed store paths and the start baseline, persisted
  * as they happen so the final push knows exactly what is still missing, even
- * after the watcher was killed.
+ * after the watcher was killed. Both are text, one entry per line, under a
+ * first line naming their kind and version: a file of another kind or
+ * another helper version is refused, never misread.
  *
  * @module
  */
 
+import { EnvironmentError, StateFileError } from "../errors.ts";
 import type { StorePath } from "../store/store_path.ts";
-import { readOptional, type StateFiles, writePrivateFile } from "./state_dir.ts";
+import { readOptional, reason, type StateFiles, writePrivateFile } from "./state_dir.ts";
+
+/** The first line of the baseline file. */
+export const BASELINE_HEADER = "# attic-ci/baseline@1";
+
+/** The first line of the ledger file. */
+export const LEDGER_HEADER = "# attic-ci/ledger@1";
 
 /** The pushed-paths ledger and the baseline of one session. */
 export class Ledger {
@@ -18,27 +27,38 @@ export class Ledger {
     this.#files = files;
   }
 
-  /** Starts a new session: writes the baseline and empties the ledger. */
+  /**
+   * Starts a new session: writes the baseline and empties the ledger. Throws
+   * {@linkcode EnvironmentError} when they cannot be written (a full disk).
+   */
   static async begin(files: StateFiles, baseline: Iterable<string>): Promise<Ledger> {
-    await writePrivateFile(files.baseline, [...baseline].join("\n") + "\n");
-    await writePrivateFile(files.ledger, "");
+    try {
+      await writePrivateFile(files.baseline, [BASELINE_HEADER, ...baseline].join("\n") + "\n");
+      await writePrivateFile(files.ledger, `${LEDGER_HEADER}\n`);
+    } catch (error) {
+      throw new EnvironmentError(
+        `cannot record the session in ${files.dir}: ${reason(error)}`,
+        "free space there, or point --state-dir (ATTIC_CI_STATE_DIR) elsewhere",
+        { cause: error },
+      );
+    }
     return new Ledger(files);
   }
 
-  /** Opens the state a previous session left (empty when there is none). */
+  /** Opens the state a previous session left (empty when there is none). Throws StateFileError. */
   static async open(files: StateFiles): Promise<Ledger> {
     const ledger = new Ledger(files);
-    for (const line of (await readOptional(files.ledger) ?? "").split("\n")) {
-      if (line.length > 0) ledger.#pushed.add(line);
+    for (const line of entries(files.ledger, await readOptional(files.ledger), LEDGER_HEADER)) {
+      ledger.#pushed.add(line);
     }
     return ledger;
   }
 
-  /** The baseline store entry names, or null when no session recorded one. */
+  /** The baseline store entry names, or null when no session recorded one. Throws StateFileError. */
   async baseline(): Promise<Set<string> | null> {
     const text = await readOptional(this.#files.baseline);
     if (text === null) return null;
-    return new Set(text.split("\n").filter((l) => l.length > 0));
+    return new Set(entries(this.#files.baseline, text, BASELINE_HEADER));
   }
 
   /** Whether `path` was recorded as pushed. */
@@ -51,7 +71,11 @@ export class Ledger {
     return this.#pushed.size;
   }
 
-  /** Records pushed paths, appending to the file at once (one write per batch). */
+  /**
+   * Records pushed paths, appending to the file at once (one write per
+   * batch). They count as recorded here even when the write fails (which
+   * rejects): this process does not push them twice.
+   */
   async record(paths: readonly StorePath[]): Promise<void> {
     const fresh = paths.filter((p) => !this.#pushed.has(p));
     if (fresh.length === 0) return;
@@ -61,4 +85,19 @@ export class Ledger {
       mode: 0o600,
     });
   }
+}
+
+/** The entries of a file that must start with `header`; none for a missing file. */
+function entries(file: string, text: string | null, header: string): string[] {
+  if (text === null) return [];
+  const [first, ...rest] = text.split("\n");
+  if (first !== header) {
+    throw new StateFileError(
+      file,
+      first?.startsWith("# attic-ci/")
+        ? `is ${first.slice(2)}, not ${header.slice(2)}: it was written by another attic-ci version`
+        : `does not start with ${header}: it is not a file attic-ci wrote`,
+    );
+  }
+  return rest.filter((line) => line.length > 0);
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConfigError } from "../errors.ts";
+import { EnvironmentError } from "../errors.ts";
 
 /** Where each piece of state lives inside the state directory. */
 export interface StateFiles {
@@ -31,6 +31,8 @@ export interface StateFiles {
   readonly atticConfigHome: string;
   /** Out-link of the bootstrapped attic client. */
   readonly atticClientLink: string;
+  /** Which process's session owns the directory now. */
+  readonly lock: string;
 }
 
 /** The file layout of a state directory. */
@@ -47,6 +49,7 @@ export function stateFiles(dir: string): StateFiles {
     token: `${dir}/token`,
     atticConfigHome: `${dir}/attic-config`,
     atticClientLink: `${dir}/attic-client`,
+    lock: `${dir}/session.lock`,
   };
 }
 
@@ -63,36 +66,65 @@ export function defaultStateDir(env: Readonly<Record<string, string | undefined>
 }
 
 /**
- * Creates the state directory if needed and makes sure it is private (0700,
- * ours). Throws {@linkcode ConfigError} naming `--state-dir` when it cannot be.
+ * Creates the state directory if needed and makes sure it is private: a real
+ * directory (not a symbolic link someone planted in its place), ours, 0700.
+ * Throws {@linkcode EnvironmentError} saying why when it cannot be.
  */
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  try {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    const info = await Deno.stat(dir);
-    if (!info.isDirectory) throw new Error("it is not a directory");
-    const uid = Deno.uid();
-    if (uid !== null && info.uid !== null && info.uid !== uid) {
-      throw new Error(`it belongs to uid ${info.uid}, not to us (uid ${uid})`);
-    }
-    if (info.mode !== null && (info.mode & 0o077) !== 0) await Deno.chmod(dir, 0o700);
-  } catch (error) {
-    throw new ConfigError(
-      "--state-dir",
-      `cannot use ${dir} as a private state directory: ${
-        error instanceof Error ? error.message : error
-      }`,
-      "point --state-dir (ATTIC_CI_STATE_DIR) at a directory you own",
+  const refuse = (why: string, cause?: unknown) =>
+    new EnvironmentError(
+      `cannot use ${dir} as a private state directory: ${why}`,
+      "point --state-dir (ATTIC_CI_STATE_DIR) at a directory you own, or remove this one",
+      cause === undefined ? undefined : { cause },
     );
+  const parent = dir.slice(0, dir.lastIndexOf("/")) || "/";
+  try {
+    await Deno.mkdir(parent, { recursive: true });
+    await Deno.mkdir(dir, { mode: 0o700 });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw refuse(reason(error), error);
   }
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(dir);
+  } catch (error) {
+    throw refuse(reason(error), error);
+  }
+  if (info.isSymlink) throw refuse("it is a symbolic link, which anyone could have planted");
+  if (!info.isDirectory) throw refuse("it is not a directory");
+  const uid = Deno.uid();
+  if (uid !== null && info.uid !== null && info.uid !== uid) {
+    throw refuse(`it belongs to uid ${info.uid}, not to us (uid ${uid})`);
+  }
+  try {
+    if (info.mode !== null && (info.mode & 0o077) !== 0) await Deno.chmod(dir, 0o700);
+    // Writable: a read-only mount or a full disk is found now, not in the middle of the build.
+    await writePrivateFile(`${dir}/.writable`, "");
+  } catch (error) {
+    throw refuse(reason(error), error);
+  }
+}
+
+/** A file-system error as a short reason, e.g. "no space left on device". */
+export function reason(error: unknown): string {
+  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
+  if (error instanceof Deno.errors.NotFound) return "no such file or directory";
+  const message = error instanceof Error ? error.message : String(error);
+  // "No space left on device (os error 28): writefile '/x'" → "no space left on device"
+  return message.replace(/ \(os error \d+\).*$/, "").toLowerCase();
 }
 
 /** Writes a file that only we may read (0600), replacing it atomically. */
 export async function writePrivateFile(path: string, data: string): Promise<void> {
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  await Deno.writeTextFile(tmp, data, { mode: 0o600 });
-  await Deno.chmod(tmp, 0o600);
-  await Deno.rename(tmp, path);
+  try {
+    await Deno.writeTextFile(tmp, data, { mode: 0o600, createNew: true });
+    await Deno.chmod(tmp, 0o600);
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
 }
 
 /** Reads a text file, or null when it does not exist. */

@@ -9,7 +9,7 @@ import { Detector } from "../../src/engine/detector.ts";
 import { PathTimeline } from "../../src/engine/path_timeline.ts";
 import { PushRecorder } from "../../src/engine/recorder.ts";
 import { Verifier } from "../../src/engine/verifier.ts";
-import { Ledger } from "../../src/state/ledger.ts";
+import { Ledger, LEDGER_HEADER } from "../../src/state/ledger.ts";
 import { stateFiles } from "../../src/state/state_dir.ts";
 import { PathFilter } from "../../src/store/path_filter.ts";
 import { NixValidityChecker, type ValidityChecker } from "../../src/store/validity_checker.ts";
@@ -153,7 +153,7 @@ Deno.test("PushRecorder: pushed paths get their time, lose their failure, and re
       [a, 1234, "final"],
       [b, 1234, "final"],
     ]);
-    assertEquals(await Deno.readTextFile(files.ledger), `${a}\n${b}\n`);
+    assertEquals(await Deno.readTextFile(files.ledger), `${LEDGER_HEADER}\n${a}\n${b}\n`);
     assertEquals((await Ledger.open(files)).size, 2);
 
     // A ledger that cannot be written is said, not thrown: the reconcile still finds the paths.

@@ -26,6 +26,7 @@ function final(overrides: Partial<FinalPushResult> = {}): FinalPushResult {
     invocations: 0,
     retries: 0,
     calls: [],
+    unrecorded: 0,
     ...overrides,
   };
 }
