@@ -47,11 +47,16 @@ export async function setUpBackend(
   let bootstrap = options.bootstrap;
   if (bootstrap === undefined) {
     // Read the token first: a missing token is a configuration error (exit 2).
-    await writeAtticConfig(
-      files,
-      config.server!,
-      await readToken(config.tokenVariable, system.env),
-    );
+    const token = await readToken(config.tokenVariable, system.env);
+    try {
+      await writeAtticConfig(files, config.server!, token);
+    } catch (error) {
+      throw new EnvironmentError(
+        `cannot write the attic configuration in ${files.dir}: ${reason(error)}`,
+        "free space there, or point --state-dir (ATTIC_CI_STATE_DIR) elsewhere",
+        { cause: error },
+      );
+    }
     logger.sectionStart("bootstrap", "fetching the attic client (substitution only)");
     bootstrap = await bootstrapAtticClient(system, {
       installable: config.bootstrapInstallable,
