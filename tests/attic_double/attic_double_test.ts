@@ -717,6 +717,36 @@ Deno.test("ATTIC_DOUBLE_HANG hangs until killed; the invocation is logged with t
     assertEquals([record.fault, record.signal, record.exitCode], ["hang", "SIGTERM", null]);
   }));
 
+Deno.test("ATTIC_DOUBLE_HANG_TIMES hangs the first N invocations at the server, and later ones push", () =>
+  withWorld(async (world) => {
+    const { dep } = await build();
+    const env = { ...world.env, ATTIC_DOUBLE_HANG_TIMES: "1" };
+    const child = new Deno.Command(DOUBLE, {
+      args: ["push", "--no-closure", "demo", dep],
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let stderr = "";
+    while (!stderr.includes("hanging until killed (ATTIC_DOUBLE_HANG_TIMES)")) {
+      const { value, done } = await reader.read();
+      assert(!done, `exited instead of hanging: ${stderr}`);
+      stderr += value;
+    }
+    child.kill("SIGTERM");
+    while (!(await reader.read()).done) { /* drain */ }
+    assertEquals((await child.status).signal, "SIGTERM");
+    assertEquals(await narinfo(world, "demo", dep), null);
+
+    const second = await attic(env, ["push", "--no-closure", "demo", dep]);
+    assertEquals(second.code, 0, second.stderr);
+    assert(await narinfo(world, "demo", dep));
+    assertEquals((await records(world)).map((r) => r.fault), ["hang", null]);
+  }));
+
 Deno.test("latency and bandwidth are modelled as sleeps recorded in delayMs", () =>
   withWorld(async (world) => {
     const { dep, top } = await build();

@@ -128,6 +128,7 @@ function nonNegativeInt(env: Env, name: string): number {
 /** Fault and network settings, read once. */
 interface Faults {
   failTimes: number;
+  hangTimes: number;
   failPath: RegExp | null;
   hang: boolean;
   exit: number | null;
@@ -158,6 +159,7 @@ function readFaults(env: Env): Faults {
   const hangText = env.ATTIC_DOUBLE_HANG;
   return {
     failTimes: nonNegativeInt(env, "ATTIC_DOUBLE_FAIL_TIMES"),
+    hangTimes: nonNegativeInt(env, "ATTIC_DOUBLE_HANG_TIMES"),
     failPath,
     hang: hangText !== undefined && hangText !== "" && hangText !== "0",
     exit,
@@ -167,11 +169,12 @@ function readFaults(env: Env): Faults {
 }
 
 /**
- * Claims one of the first `times` failure slots. Each slot is a file created
- * with `createNew` (O_EXCL), so concurrent invocations never claim the same one.
+ * Claims one of the first `times` fault slots in `root/<counter>`. Each slot is
+ * a file created with `createNew` (O_EXCL), so concurrent invocations never
+ * claim the same one.
  */
-function claimFailureSlot(root: string, times: number): number | null {
-  const dir = `${root}/fail-counter`;
+function claimFaultSlot(root: string, times: number, counter: string): number | null {
+  const dir = `${root}/${counter}`;
   Deno.mkdirSync(dir, { recursive: true });
   for (let slot = 1; slot <= times; slot++) {
     try {
@@ -380,7 +383,13 @@ async function pushOrThrow(options: PushOptions, env: Env, run: Run): Promise<nu
   // First request to the server: GET cache-config.
   record.delayMs += faults.latencyMs;
   await sleep(faults.latencyMs, signal);
-  if (faults.failTimes > 0 && claimFailureSlot(run.root, faults.failTimes) !== null) {
+  if (faults.hangTimes > 0 && claimFaultSlot(run.root, faults.hangTimes, "hang-counter") !== null) {
+    // A server that stops answering in the middle of a request.
+    record.fault = "hang";
+    eprintln("attic double: hanging until killed (ATTIC_DOUBLE_HANG_TIMES)");
+    await new Promise<never>(() => setInterval(() => {}, 60_000));
+  }
+  if (faults.failTimes > 0 && claimFaultSlot(run.root, faults.failTimes, "fail-counter") !== null) {
     record.fault = "fail-times";
     throw new AtticError(`error sending request for url (${cacheConfigUrl})`, [
       "client error (Connect)",
