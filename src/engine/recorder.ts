@@ -8,6 +8,7 @@
  */
 
 import type { Ledger } from "../state/ledger.ts";
+import { reason } from "../state/state_dir.ts";
 import type { StorePath } from "../store/store_path.ts";
 import type { Clock } from "../system/clock.ts";
 import type { PathRecord, PathTimeline } from "./path_timeline.ts";
@@ -83,6 +84,6 @@ export class PushRecorder {
 
 /** The one warning when pushed paths cannot be recorded. */
 export function recordWarning(error: Error): string {
-  return `cannot record pushed paths in the state directory (${error.message}): they are in the ` +
-    "cache, but a later attic-ci push may push them again";
+  return `cannot record pushed paths in the state directory (${reason(error)}): they are in ` +
+    "the cache, but a later attic-ci push may push them again";
 }

@@ -42,7 +42,8 @@ export const COMMAND_SPECS = {
     usage: "attic-ci exec [OPTIONS] -- COMMAND [ARGS…]",
     description: `Run COMMAND (your build) while pushing every store path Nix finishes to the cache.
 Then drain the queue, push result* out-links and anything missed, print the report,
-and exit with COMMAND's status (128+N if a signal N killed it).
+and exit with COMMAND's status: 128+N when signal N killed it, or when exec passed
+signal N on (a Ctrl-C, a GitLab cancel) and COMMAND then failed.
 
 Example: attic-ci exec --cache main --server https://attic.example.com/ -- nix build .#all`,
     groups: ENGINE_HELP_GROUPS,

@@ -14,6 +14,7 @@ import { PathTimeline } from "../engine/path_timeline.ts";
 import { ConfigError, EnvironmentError } from "../errors.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { ensurePrivateDir, type StateFiles, stateFiles } from "../state/state_dir.ts";
+import { signalNumber } from "../system/system.ts";
 import { backendAtEnd, setUpBackend } from "./backend_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { finishSession } from "./finish_session.ts";
@@ -151,10 +152,17 @@ async function runUncached(
   return await runBuild(ctx, command);
 }
 
-/** Runs the build in the foreground; 127 when it does not exist, 126 when it cannot start. */
+/**
+ * Runs the build in the foreground and returns its status: 127 when it does
+ * not exist, 126 when it cannot start, and 128+N when we were told to stop
+ * with signal N, passed it on, and the build did not succeed — a build that
+ * turns SIGTERM into an error of its own (as nix-build does) was still
+ * stopped by it, and a GitLab cancel reads as one.
+ */
 async function runBuild(ctx: CommandContext, command: readonly string[]): Promise<number> {
   try {
-    return await ctx.system.runInForeground(command);
+    const { status, forwarded } = await ctx.system.runInForeground(command);
+    return forwarded !== null && status !== 0 ? 128 + signalNumber(forwarded) : status;
   } catch (error) {
     ctx.logger.warn(
       `cannot start ${command[0]}: ${error instanceof Error ? error.message : error}`,

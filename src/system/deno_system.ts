@@ -9,14 +9,16 @@
 import process from "node:process";
 import { type Clock, systemClock } from "./clock.ts";
 import { FsStoreWatcher } from "./store_watch.ts";
-import type {
-  CommandResult,
-  DetachedProcess,
-  ResourceUse,
-  RunOptions,
-  SignalWait,
-  StoreWatcher,
-  System,
+import {
+  type CommandResult,
+  type DetachedProcess,
+  type ForegroundResult,
+  type ResourceUse,
+  type RunOptions,
+  signalNumber,
+  type SignalWait,
+  type StoreWatcher,
+  type System,
 } from "./system.ts";
 
 /** Grace period between SIGTERM and SIGKILL when a command must stop. */
@@ -131,7 +133,7 @@ export class DenoSystem implements System {
   }
 
   /** The user's build: inherited stdio and environment, our signals forwarded. */
-  async runInForeground(argv: readonly string[]): Promise<number> {
+  async runInForeground(argv: readonly string[]): Promise<ForegroundResult> {
     const [program, ...args] = argv;
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.env)) {
@@ -147,8 +149,10 @@ export class DenoSystem implements System {
       stdout: "inherit",
       stderr: "inherit",
     }).spawn();
+    let forwarded: Deno.Signal | null = null;
     const forwarders = FORWARDED.map((signal) => {
       const handler = () => {
+        forwarded ??= signal;
         try {
           child.kill(signal);
         } catch { /* already gone */ }
@@ -160,7 +164,10 @@ export class DenoSystem implements System {
     });
     try {
       const status = await child.status;
-      return status.signal ? 128 + signalNumber(status.signal) : status.code;
+      return {
+        status: status.signal ? 128 + signalNumber(status.signal) : status.code,
+        forwarded,
+      };
     } finally {
       for (const { signal, handler } of forwarders) {
         try {
@@ -255,22 +262,4 @@ function writeAll(stream: { writeSync(p: Uint8Array): number }): (text: string) 
     const bytes = encoder.encode(text);
     for (let offset = 0; offset < bytes.length;) offset += stream.writeSync(bytes.subarray(offset));
   };
-}
-
-const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
-
-/** The Linux number of a signal name (for the 128+N exit-status convention). */
-export function signalNumber(signal: Deno.Signal): number {
-  return SIGNAL_NUMBERS[signal] ?? 1;
 }

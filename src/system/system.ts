@@ -70,6 +70,14 @@ export interface SignalWait {
   dispose(): void;
 }
 
+/** How the user's build ended. */
+export interface ForegroundResult {
+  /** Its exit status; 128+N when killed by signal N. */
+  readonly status: number;
+  /** The first signal we received and forwarded to it (a Ctrl-C, a GitLab cancel), if any. */
+  readonly forwarded: Deno.Signal | null;
+}
+
 /** This process's use of the machine, for the report. */
 export interface ResourceUse {
   /** Peak resident memory (Linux `VmHWM`), or null where unknown. */
@@ -92,10 +100,10 @@ export interface System extends CommandRunner {
   /**
    * Runs the user's build in the foreground: our stdio, our environment
    * (unchanged: it is their command), SIGINT/SIGTERM/SIGHUP/SIGQUIT forwarded
-   * to it. Resolves to its status (128+N when killed by signal N); rejects
-   * with `Deno.errors.NotFound` when the program does not exist.
+   * to it. Resolves to how it ended; rejects with `Deno.errors.NotFound`
+   * when the program does not exist.
    */
-  runInForeground(argv: readonly string[]): Promise<number>;
+  runInForeground(argv: readonly string[]): Promise<ForegroundResult>;
   /**
    * Starts `argv` fully detached: no stdin/stdout/stderr shared with us (a
    * GitLab job would wait for them), its own session, our environment minus
@@ -123,4 +131,22 @@ export interface System extends CommandRunner {
    * `nix-store`, `attic` and watcher process, in one place.
    */
   hiding(variable: string): System;
+}
+
+const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
+
+/** The Linux number of a signal name (for the 128+N exit-status convention). */
+export function signalNumber(signal: Deno.Signal): number {
+  return SIGNAL_NUMBERS[signal] ?? 1;
 }
