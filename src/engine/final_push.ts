@@ -105,7 +105,7 @@ export async function finalPush(
     }
   }
 
-  const baseline = await ledger.baseline();
+  const baseline = ledger.baseline();
   if (baseline === null) {
     logger.info("no recorded session in the state directory: nothing to reconcile");
   } else {

@@ -22,16 +22,18 @@ export const LEDGER_HEADER = "# attic-ci/ledger@1";
 export class Ledger {
   readonly #files: StateFiles;
   readonly #pushed = new Set<StorePath>();
+  readonly #baseline: ReadonlySet<string> | null;
 
-  private constructor(files: StateFiles) {
+  private constructor(files: StateFiles, baseline: ReadonlySet<string> | null) {
     this.#files = files;
+    this.#baseline = baseline;
   }
 
   /**
    * Starts a new session: writes the baseline and empties the ledger. Throws
    * {@linkcode EnvironmentError} when they cannot be written (a full disk).
    */
-  static async begin(files: StateFiles, baseline: Iterable<string>): Promise<Ledger> {
+  static async begin(files: StateFiles, baseline: ReadonlySet<string>): Promise<Ledger> {
     try {
       await writePrivateFile(files.baseline, [BASELINE_HEADER, ...baseline].join("\n") + "\n");
       await writePrivateFile(files.ledger, `${LEDGER_HEADER}\n`);
@@ -42,23 +44,29 @@ export class Ledger {
         { cause: error },
       );
     }
-    return new Ledger(files);
+    return new Ledger(files, baseline);
   }
 
-  /** Opens the state a previous session left (empty when there is none). Throws StateFileError. */
+  /**
+   * Opens the state a previous session left (empty when there is none),
+   * checking both files at once. Throws StateFileError for another kind's or
+   * another version's.
+   */
   static async open(files: StateFiles): Promise<Ledger> {
-    const ledger = new Ledger(files);
+    const baselineText = await readOptional(files.baseline);
+    const baseline = baselineText === null
+      ? null
+      : new Set(entries(files.baseline, baselineText, BASELINE_HEADER));
+    const ledger = new Ledger(files, baseline);
     for (const line of entries(files.ledger, await readOptional(files.ledger), LEDGER_HEADER)) {
       ledger.#pushed.add(line);
     }
     return ledger;
   }
 
-  /** The baseline store entry names, or null when no session recorded one. Throws StateFileError. */
-  async baseline(): Promise<Set<string> | null> {
-    const text = await readOptional(this.#files.baseline);
-    if (text === null) return null;
-    return new Set(entries(this.#files.baseline, text, BASELINE_HEADER));
+  /** The baseline store entry names, or null when no session recorded one. */
+  baseline(): ReadonlySet<string> | null {
+    return this.#baseline;
   }
 
   /** Whether `path` was recorded as pushed. */

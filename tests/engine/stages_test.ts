@@ -132,7 +132,7 @@ Deno.test("PushRecorder: pushed paths get their time, lose their failure, and re
   const dir = await tempDir();
   try {
     const files = stateFiles(dir);
-    const ledger = await Ledger.begin(files, []);
+    const ledger = await Ledger.begin(files, new Set());
     const timeline = new PathTimeline();
     const errors: Error[] = [];
     const recorder = new PushRecorder({
