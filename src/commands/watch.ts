@@ -28,7 +28,7 @@ export const watchCommand: EngineCommand = {
         streamed: {
           kind: "live",
           session: watched.session,
-          startedAt: watched.startedAt,
+          start: watched,
           bootstrap: setup.bootstrap,
         },
         backend: backendAtEnd(setup, config, ctx, files),

@@ -44,7 +44,7 @@ export const watcherCommand: PlainCommand = async (argv, outer) => {
       const summary = summarize(
         watched.session,
         watched.timeline,
-        watched.startedAt,
+        watched,
         setup.bootstrap,
       );
       await writeWatcherReport(files, system.pid, summary);

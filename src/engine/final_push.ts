@@ -69,6 +69,8 @@ export interface FinalPushResult {
   calls: PushCall[];
   /** Pushed paths the ledger could not record (a full disk). */
   unrecorded: number;
+  /** How long listing the store and diffing it against the baseline took; null without a baseline. */
+  reconcileSeconds: number | null;
 }
 
 /** Paths listed one per line (in the collapsed final-push section) before "… and N more". */
@@ -93,6 +95,7 @@ export async function finalPush(
     retries: 0,
     calls: [],
     unrecorded: 0,
+    reconcileSeconds: null,
   };
   const targets = new Set<StorePath>(options.paths ?? []);
   result.given = targets.size;
@@ -109,6 +112,7 @@ export async function finalPush(
   if (baseline === null) {
     logger.info("no recorded session in the state directory: nothing to reconcile");
   } else {
+    const listingStarted = clock.now();
     const candidates: StorePath[] = [];
     for (const name of newNames(await listStoreNames(options.storeDir), baseline)) {
       const path = storePath(options.storeDir, name);
@@ -117,6 +121,7 @@ export async function finalPush(
       else if (reason === "excluded") result.excluded++;
       else if (!ledger.has(path) && !targets.has(path)) candidates.push(path);
     }
+    result.reconcileSeconds = (clock.now() - listingStarted) / 1000;
     const { valid, invalid } = await checker.check(candidates);
     result.invalid = invalid;
     for (const path of valid) targets.add(path);
@@ -130,7 +135,10 @@ export async function finalPush(
   }
   logger.info(
     `${toPush.length} path(s) to push: ${result.outLinks} from result* out-links, ` +
-      `${result.reconciled} found by reconcile, ${result.given} given`,
+      `${result.reconciled} found by reconcile, ${result.given} given` +
+      (result.reconcileSeconds === null
+        ? ""
+        : ` (the store listed and diffed in ${result.reconcileSeconds.toFixed(2)} s)`),
   );
   for (const path of toPush.slice(0, DETAIL_LINES)) logger.info(`  ${path}`);
   if (toPush.length > DETAIL_LINES) logger.info(`  … and ${toPush.length - DETAIL_LINES} more`);

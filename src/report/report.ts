@@ -50,6 +50,11 @@ export interface Report {
   readonly pushInvocations: number;
   readonly rescans: number;
   readonly drainSeconds: number;
+  /**
+   * Listing the store, which scales with its size: for the baseline at the
+   * start and for the reconcile at the end (null where none was taken).
+   */
+  readonly storeListing: { baselineSeconds: number | null; reconcileSeconds: number | null };
   readonly resources: ResourceUse;
   readonly paths: PathRecord[];
   /** Every push call, streaming first, then the final push. */
@@ -163,6 +168,10 @@ export function buildReport(inputs: ReportInputs): Report {
     pushInvocations: summary.pushInvocations + final.invocations,
     rescans: summary.rescans,
     drainSeconds: summary.drainSeconds,
+    storeListing: {
+      baselineSeconds: summary.baselineSeconds,
+      reconcileSeconds: final.reconcileSeconds,
+    },
     resources: inputs.resources,
     paths: timeline.records(),
     pushCalls: [

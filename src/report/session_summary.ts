@@ -16,6 +16,8 @@ import type { PathTimeline } from "../engine/path_timeline.ts";
 /** The streaming part of a report. */
 export interface SessionSummary {
   readonly startedAt: number;
+  /** How long the baseline listing of the store took; null when no session streamed. */
+  readonly baselineSeconds: number | null;
   readonly incremental: number;
   readonly deferred: number;
   readonly derivations: number;
@@ -34,16 +36,23 @@ export interface SessionSummary {
   readonly unrecorded: number;
 }
 
+/** When a session started and how long its baseline listing took. */
+export interface SessionStart {
+  readonly startedAt: number;
+  readonly baselineSeconds: number;
+}
+
 /** Summarises a drained session. */
 export function summarize(
   session: StreamingSession,
   timeline: PathTimeline,
-  startedAt: number,
+  start: SessionStart,
   bootstrap: BootstrapResult | null,
 ): SessionSummary {
   const c = session.counters;
   return {
-    startedAt,
+    startedAt: start.startedAt,
+    baselineSeconds: start.baselineSeconds,
     incremental: c.pushed,
     deferred: c.deferred,
     derivations: c.derivations,
@@ -69,6 +78,7 @@ export function summarize(
 export function emptySummary(startedAt: number): SessionSummary {
   return {
     startedAt,
+    baselineSeconds: null,
     incremental: 0,
     deferred: 0,
     derivations: 0,

@@ -66,7 +66,7 @@ export async function runBuildSession(
         streamed: {
           kind: "live",
           session: opened.session,
-          startedAt: opened.startedAt,
+          start: opened,
           bootstrap: setup.bootstrap,
         },
         backend: backendAtEnd(setup, config, ctx, files),

@@ -16,7 +16,7 @@ import type { PathTimeline } from "../engine/path_timeline.ts";
 import type { StreamingSession } from "../engine/streaming_session.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { buildReport, formatPushCalls, formatReport, type Report } from "../report/report.ts";
-import { type SessionSummary, summarize } from "../report/session_summary.ts";
+import { type SessionStart, type SessionSummary, summarize } from "../report/session_summary.ts";
 import type { Ledger } from "../state/ledger.ts";
 import type { StorePath } from "../store/store_path.ts";
 import { NixValidityChecker } from "../store/validity_checker.ts";
@@ -29,7 +29,7 @@ export type Streamed =
   | {
     readonly kind: "live";
     readonly session: StreamingSession;
-    readonly startedAt: number;
+    readonly start: SessionStart;
     readonly bootstrap: BootstrapResult | null;
   }
   /** The account of a session that ran in another process (the detached watcher), or of none. */
@@ -73,7 +73,7 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
   let summary: SessionSummary;
   if (streamed.kind === "live") {
     await streamed.session.drain({ timeoutMs: config.drainTimeoutMs });
-    summary = summarize(streamed.session, timeline, streamed.startedAt, streamed.bootstrap);
+    summary = summarize(streamed.session, timeline, streamed.start, streamed.bootstrap);
   } else {
     summary = streamed.summary;
     for (const record of summary.paths) {

@@ -26,6 +26,8 @@ export interface OpenSession {
   readonly ledger: Ledger;
   readonly timeline: PathTimeline;
   readonly startedAt: number;
+  /** How long listing the store for the baseline took (it scales with the store's size). */
+  readonly baselineSeconds: number;
 }
 
 /** Takes the baseline, starts a fresh ledger and starts streaming. */
@@ -40,6 +42,7 @@ export async function openSession(
   const { system, logger } = ctx;
   const startedAt = system.clock.now();
   const baseline = await storeBaseline(config.storeDir);
+  const baselineSeconds = (system.clock.now() - startedAt) / 1000;
   const ledger = await Ledger.begin(files, baseline);
   try {
     await writeSessionRecord(files.session, {
@@ -78,9 +81,9 @@ export async function openSession(
   logger.info(
     `streaming finished paths of ${config.storeDir} to ${
       backend?.target ?? "nowhere yet (deferred)"
-    } (${baseline.size} paths in the baseline)`,
+    } (${baseline.size} paths in the baseline, listed in ${baselineSeconds.toFixed(2)} s)`,
   );
-  return { session, ledger, timeline, startedAt };
+  return { session, ledger, timeline, startedAt, baselineSeconds };
 }
 
 /** The path filter of a configuration. */

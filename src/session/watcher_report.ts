@@ -17,6 +17,7 @@ const count = z.number().int().nonnegative();
 
 const SessionSummarySchema: z.ZodType<SessionSummary> = z.object({
   startedAt: z.number(),
+  baselineSeconds: z.number().nonnegative().nullable().default(null),
   incremental: count,
   deferred: count,
   derivations: count,

@@ -27,6 +27,7 @@ function final(overrides: Partial<FinalPushResult> = {}): FinalPushResult {
     retries: 0,
     calls: [],
     unrecorded: 0,
+    reconcileSeconds: null,
     ...overrides,
   };
 }
@@ -74,6 +75,16 @@ Deno.test("buildReport() adds the final push to the streaming, and a path the fi
   assertEquals(r.pushCalls.map((c) => c.phase), ["incremental", "final"]);
   assertEquals([r.startedAt, r.endedAt, r.resources.peakRssBytes], [1_000, 5_000, 1024]);
   assertEquals(r.paths.map((p) => [p.path, p.phase]), [[A, "incremental"], [B, "final"]]);
+});
+
+Deno.test("buildReport() says how long listing the store took at the start and at the reconcile", () => {
+  const streamed = report(
+    { ...emptySummary(0), baselineSeconds: 0.25 },
+    final({ reconcileSeconds: 0.5 }),
+  );
+  assertEquals(streamed.storeListing, { baselineSeconds: 0.25, reconcileSeconds: 0.5 });
+  const pushAlone = report(emptySummary(0), final());
+  assertEquals(pushAlone.storeListing, { baselineSeconds: null, reconcileSeconds: null });
 });
 
 Deno.test("formatReport() starts with the exact summary line users grep for, then the details", () => {
