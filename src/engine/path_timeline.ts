@@ -1,6 +1,8 @@
 /**
  * Per-path timestamps (detected, queued, pushed), for the JSON report and the
- * benchmark's detection-latency figures.
+ * benchmark's detection-latency figures. Bounded: a `watch` that runs for
+ * weeks keeps the most recent paths pushed while streaming and counts the
+ * older ones, so its memory does not grow with the paths it pushed.
  *
  * @module
  */
@@ -20,9 +22,27 @@ export interface PathRecord {
   phase: "incremental" | "final";
 }
 
-/** The timeline of every path a session handled. */
+/** Options of {@linkcode PathTimeline}. */
+export interface PathTimelineOptions {
+  /**
+   * Records kept of paths pushed while streaming; beyond it the oldest are
+   * dropped (and counted). Paths not yet pushed, and the final push's, are
+   * always kept: the report needs them. @default 10000
+   */
+  readonly keep?: number;
+}
+
+/** The timeline of the paths a session handled. */
 export class PathTimeline {
   readonly #records = new Map<StorePath, PathRecord>();
+  readonly #keep: number;
+  #streamedKept = 0;
+  #dropped = 0;
+
+  /** @param options how many streamed records to keep */
+  constructor(options: PathTimelineOptions = {}) {
+    this.#keep = options.keep ?? 10_000;
+  }
 
   /** Records detection of `path` (the first detection wins). */
   detected(path: StorePath, at: number, phase: PathRecord["phase"]): void {
@@ -44,11 +64,31 @@ export class PathTimeline {
     } else if (record.pushedAt === null) {
       record.pushedAt = at;
       record.phase = phase;
+    } else {
+      return;
     }
+    if (phase === "incremental" && ++this.#streamedKept > this.#keep) this.#dropOldest();
   }
 
-  /** All records, in detection order. */
+  /** The records kept, in detection order. */
   records(): PathRecord[] {
     return [...this.#records.values()];
+  }
+
+  /** Records of streamed paths dropped to bound memory (they are still counted as pushed). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Drops the oldest record of a path pushed while streaming. */
+  #dropOldest(): void {
+    for (const [path, record] of this.#records) {
+      if (record.pushedAt !== null && record.phase === "incremental") {
+        this.#records.delete(path);
+        this.#streamedKept--;
+        this.#dropped++;
+        return;
+      }
+    }
   }
 }

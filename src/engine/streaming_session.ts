@@ -22,6 +22,9 @@ import { type PushCall, PushScheduler, type PushSchedulerOptions } from "./push_
 import { PushRecorder, recordWarning } from "./recorder.ts";
 import { Verifier } from "./verifier.ts";
 
+/** Push calls kept for the report (a `watch` may make millions). */
+const CALLS_KEPT = 2_000;
+
 /** The parts a session is made of. */
 export interface StreamingSessionParts {
   readonly watcher: StoreWatcher;
@@ -80,6 +83,7 @@ export class StreamingSession {
   readonly #options: StreamingSessionOptions;
   readonly #invalid = new Set<StorePath>();
   readonly #calls: PushCall[] = [];
+  #droppedCalls = 0;
   readonly #detector: Detector;
   readonly #verifier: Verifier;
   readonly #queue: BatchQueue<StorePath>;
@@ -117,7 +121,7 @@ export class StreamingSession {
         this.counters.pushed += this.#recorder.pushed(paths);
         this.#changed();
       },
-      onCall: (call) => this.#calls.push(call),
+      onCall: (call) => this.#keepCall(call),
       onFailed: (path, error) => {
         this.#recorder.failed(path, error.message);
         this.#changed();
@@ -202,9 +206,14 @@ export class StreamingSession {
     return this.#recorder.unrecorded;
   }
 
-  /** Every push call made so far, in order of completion. */
+  /** The most recent push calls (up to 2,000), in order of completion. */
   get pushCalls(): readonly PushCall[] {
     return this.#calls;
+  }
+
+  /** Older push calls dropped from {@linkcode pushCalls} to bound memory (still counted). */
+  get droppedCalls(): number {
+    return this.#droppedCalls;
   }
 
   /** Push calls and retries made so far. */
@@ -267,6 +276,15 @@ export class StreamingSession {
       return;
     }
     this.#scheduler.submit(batch);
+  }
+
+  /** Keeps a push call for the report; a long `watch` keeps only the most recent. */
+  #keepCall(call: PushCall): void {
+    this.#calls.push(call);
+    if (this.#calls.length > CALLS_KEPT) {
+      this.#calls.shift();
+      this.#droppedCalls++;
+    }
   }
 
   #changed(): void {

@@ -56,9 +56,12 @@ export interface Report {
    */
   readonly storeListing: { baselineSeconds: number | null; reconcileSeconds: number | null };
   readonly resources: ResourceUse;
+  /** Per-path timestamps (a long session keeps the most recent 10,000 streamed ones). */
   readonly paths: PathRecord[];
-  /** Every push call, streaming first, then the final push. */
+  /** Push calls, streaming first, then the final push (a long session keeps the last 2,000). */
   readonly pushCalls: ReportedPushCall[];
+  /** How many streamed records `paths` and `pushCalls` leave out (counted above all the same). */
+  readonly omitted: { paths: number; pushCalls: number };
 }
 
 /** A push call in the report, with the phase it belongs to. */
@@ -178,5 +181,6 @@ export function buildReport(inputs: ReportInputs): Report {
       ...summary.pushCalls.map((call) => ({ ...call, phase: "incremental" as const })),
       ...final.calls.map((call) => ({ ...call, phase: "final" as const })),
     ],
+    omitted: { ...summary.omitted },
   };
 }

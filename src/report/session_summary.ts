@@ -34,6 +34,8 @@ export interface SessionSummary {
   readonly pushCalls: readonly PushCall[];
   /** Pushed paths the ledger could not record (a full disk). */
   readonly unrecorded: number;
+  /** Records left out of `paths` and `pushCalls` to bound a long session's memory. */
+  readonly omitted: { readonly paths: number; readonly pushCalls: number };
 }
 
 /** When a session started and how long its baseline listing took. */
@@ -71,6 +73,7 @@ export function summarize(
     paths: timeline.records(),
     pushCalls: [...session.pushCalls],
     unrecorded: session.unrecorded,
+    omitted: { paths: timeline.dropped, pushCalls: session.droppedCalls },
   };
 }
 
@@ -93,5 +96,6 @@ export function emptySummary(startedAt: number): SessionSummary {
     paths: [],
     pushCalls: [],
     unrecorded: 0,
+    omitted: { paths: 0, pushCalls: 0 },
   };
 }

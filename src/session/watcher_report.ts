@@ -47,6 +47,7 @@ const SessionSummarySchema: z.ZodType<SessionSummary> = z.object({
     error: z.string().nullable(),
   })),
   unrecorded: count,
+  omitted: z.object({ paths: count, pushCalls: count }).default({ paths: 0, pushCalls: 0 }),
 });
 
 const WatcherReportSchema = z.object({

@@ -84,6 +84,7 @@ Deno.test("buildReport() says how long listing the store took at the start and a
   );
   assertEquals(streamed.storeListing, { baselineSeconds: 0.25, reconcileSeconds: 0.5 });
   const pushAlone = report(emptySummary(0), final());
+  assertEquals(pushAlone.omitted, { paths: 0, pushCalls: 0 });
   assertEquals(pushAlone.storeListing, { baselineSeconds: null, reconcileSeconds: null });
 });
 
@@ -120,4 +121,9 @@ Deno.test("formatPushCalls() gives one line per call with its phase and outcome,
   assertEquals(lines[0], "12:00:00.000 incremental    0 path(s)    0.25 s  ok");
   assertEquals(lines[1], "12:00:00.001 incremental    1 path(s)    0.25 s  failed: exit 1");
   assertEquals(lines[500], "… and 2 more");
+});
+
+Deno.test("buildReport() passes on how many records a long session left out", () => {
+  const r = report({ ...emptySummary(0), omitted: { paths: 12, pushCalls: 3 } }, final());
+  assertEquals(r.omitted, { paths: 12, pushCalls: 3 });
 });
