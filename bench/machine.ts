@@ -32,8 +32,9 @@ export async function describeMachine(repoRoot: string): Promise<MachineInfo> {
   const nix = (await sh("nix", ["--version"])).stdout.trim() || "unknown";
   let atticCi = "unknown";
   try {
-    const text = await Deno.readTextFile(`${repoRoot}/src/version.ts`);
-    atticCi = /VERSION\s*=\s*"([^"]+)"/.exec(text)?.[1] ?? "unknown";
+    // The version lives in deno.json (src/version.ts reads it from there).
+    const denoJson = JSON.parse(await Deno.readTextFile(`${repoRoot}/deno.json`));
+    if (typeof denoJson.version === "string") atticCi = denoJson.version;
   } catch {
     // keep unknown
   }

@@ -9,7 +9,7 @@
  */
 
 import type { PathFilter } from "../store/path_filter.ts";
-import { listStoreNames, newNames } from "../store/store_listing.ts";
+import { newNamesIn } from "../store/store_listing.ts";
 import { lockedPathName, type StorePath, storePath, storePathName } from "../store/store_path.ts";
 import type { StoreEvent } from "../system/system.ts";
 
@@ -59,8 +59,8 @@ export class Detector {
     }
     this.#sinks.rescan(event.reason);
     try {
-      const now = await listStoreNames(this.#options.storeDir);
-      for (const name of newNames(now, this.#options.baseline, this.#seen)) {
+      const found = await newNamesIn(this.#options.storeDir, this.#options.baseline, this.#seen);
+      for (const name of found) {
         this.#candidate(name, event.at);
       }
     } catch (error) {

@@ -12,7 +12,7 @@ import type { PushBackend } from "../backends/push_backend.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Ledger } from "../state/ledger.ts";
 import type { PathFilter } from "../store/path_filter.ts";
-import { listStoreNames, newNames } from "../store/store_listing.ts";
+import { newNamesIn } from "../store/store_listing.ts";
 import { resolveStorePath, type StorePath, storePath } from "../store/store_path.ts";
 import type { ValidityChecker } from "../store/validity_checker.ts";
 import type { Clock } from "../system/clock.ts";
@@ -114,7 +114,7 @@ export async function finalPush(
   } else {
     const listingStarted = clock.now();
     const candidates: StorePath[] = [];
-    for (const name of newNames(await listStoreNames(options.storeDir), baseline)) {
+    for (const name of await newNamesIn(options.storeDir, baseline)) {
       const path = storePath(options.storeDir, name);
       const reason = options.filter.reason(path);
       if (reason === "derivation") result.derivations++;

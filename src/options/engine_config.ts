@@ -41,16 +41,22 @@ export interface EngineConfig {
   readonly drainTimeoutMs: number;
 }
 
+/** The longest timer JavaScript keeps: a longer one fires at once (it wraps to 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const seconds = z.string().trim().regex(
   /^\d+(\.\d+)?$/,
   "expected a number of seconds such as 0.5 or 10",
-).transform((s) => Math.round(Number(s) * 1000));
+).transform((s) => Math.round(Number(s) * 1000)).refine(
+  (ms) => ms <= MAX_TIMER_MS,
+  `must be at most ${Math.floor(MAX_TIMER_MS / 1000)} seconds (about 24 days)`,
+);
 const positiveSeconds = seconds.refine((ms) => ms > 0, "must be more than 0 seconds");
 const count = (min: number) =>
   z.string().trim().regex(/^\d+$/, "expected a whole number").transform(Number).refine(
     (n) => n >= min,
     `must be at least ${min}`,
-  );
+  ).refine(Number.isSafeInteger, `must be at most ${Number.MAX_SAFE_INTEGER}`);
 
 const rawSchema = z.object({
   backend: z.enum(["attic", "nix-copy"], { error: "expected attic or nix-copy" }),

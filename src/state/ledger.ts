@@ -10,7 +10,13 @@
 
 import { EnvironmentError, StateFileError } from "../errors.ts";
 import type { StorePath } from "../store/store_path.ts";
-import { readOptional, reason, type StateFiles, writePrivateFile } from "./state_dir.ts";
+import {
+  readOptional,
+  reason,
+  type StateFiles,
+  writePrivateFile,
+  writePrivateLines,
+} from "./state_dir.ts";
 
 /** The first line of the baseline file. */
 export const BASELINE_HEADER = "# attic-ci/baseline@1";
@@ -35,7 +41,7 @@ export class Ledger {
    */
   static async begin(files: StateFiles, baseline: ReadonlySet<string>): Promise<Ledger> {
     try {
-      await writePrivateFile(files.baseline, [BASELINE_HEADER, ...baseline].join("\n") + "\n");
+      await writePrivateLines(files.baseline, withHeader(BASELINE_HEADER, baseline));
       await writePrivateFile(files.ledger, `${LEDGER_HEADER}\n`);
     } catch (error) {
       throw new EnvironmentError(
@@ -108,4 +114,9 @@ function entries(file: string, text: string | null, header: string): string[] {
     );
   }
   return rest.filter((line) => line.length > 0);
+}
+
+function* withHeader(header: string, lines: Iterable<string>): Iterable<string> {
+  yield header;
+  yield* lines;
 }

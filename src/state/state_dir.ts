@@ -127,6 +127,42 @@ export async function writePrivateFile(path: string, data: string): Promise<void
   }
 }
 
+/**
+ * Writes `lines` (each followed by a newline) to `path` like
+ * {@linkcode writePrivateFile}, a few thousand lines at a time: the baseline
+ * of a large store is megabytes, and joining it into one string first would
+ * double the helper's peak memory for it.
+ */
+export async function writePrivateLines(path: string, lines: Iterable<string>): Promise<void> {
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+  const encoder = new TextEncoder();
+  try {
+    const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
+    try {
+      let chunk: string[] = [];
+      const flush = async () => {
+        const bytes = encoder.encode(chunk.join("\n") + "\n");
+        for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+        chunk = [];
+      };
+      for (const line of lines) {
+        chunk.push(line);
+        if (chunk.length === LINES_PER_WRITE) await flush();
+      }
+      if (chunk.length > 0) await flush();
+    } finally {
+      file.close();
+    }
+    await Deno.chmod(tmp, 0o600);
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
+}
+
+const LINES_PER_WRITE = 4096;
+
 /** Reads a text file, or null when it does not exist. */
 export async function readOptional(path: string): Promise<string | null> {
   try {

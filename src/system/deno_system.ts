@@ -8,6 +8,7 @@
 
 import process from "node:process";
 import { type Clock, systemClock } from "./clock.ts";
+import { ChildMemoryReclaimer } from "./native_memory.ts";
 import { FsStoreWatcher } from "./store_watch.ts";
 import {
   type CommandResult,
@@ -44,6 +45,8 @@ export interface DenoSystemOptions {
   readonly watchStore?: (storeDir: string) => StoreWatcher;
   /** Variables no child but the user's build sees. @default [] */
   readonly hidden?: readonly string[];
+  /** Gives back what finished children leave in native memory. @default a new one */
+  readonly reclaimer?: ChildMemoryReclaimer;
 }
 
 /** The real system. */
@@ -55,6 +58,7 @@ export class DenoSystem implements System {
   readonly selfCommand: readonly string[];
   readonly #options: DenoSystemOptions;
   readonly #hidden: ReadonlySet<string>;
+  readonly #reclaimer: ChildMemoryReclaimer;
 
   /** @param options the environment and working directory, and what tests replace */
   constructor(options: DenoSystemOptions) {
@@ -64,11 +68,16 @@ export class DenoSystem implements System {
     this.clock = options.clock ?? systemClock;
     this.selfCommand = options.selfCommand;
     this.#hidden = new Set(options.hidden ?? []);
+    this.#reclaimer = options.reclaimer ?? new ChildMemoryReclaimer();
   }
 
   /** The same system, with `variable` kept from every child but the user's build. */
   hiding(variable: string): System {
-    return new DenoSystem({ ...this.#options, hidden: [...this.#hidden, variable] });
+    return new DenoSystem({
+      ...this.#options,
+      hidden: [...this.#hidden, variable],
+      reclaimer: this.#reclaimer,
+    });
   }
 
   /** A child's environment: ours, minus the hidden variables, plus `extra`. */
@@ -114,11 +123,13 @@ export class DenoSystem implements System {
     try {
       // Not child.output(): in Deno 2.9 it leaves ~75 KB of native memory per process until a
       // garbage collection that rarely comes (measured: +150 MB over 2,000 validity checks).
+      // Reading the streams leaves less, and the reclaimer collects it every so many children.
       const [stdout, stderr, status] = await Promise.all([
         new Response(child.stdout).text(),
         new Response(child.stderr).text(),
         child.status,
       ]);
+      this.#reclaimer.childEnded();
       return {
         code: status.signal ? 128 + signalNumber(status.signal) : status.code,
         timedOut,

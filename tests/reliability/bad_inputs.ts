@@ -79,6 +79,9 @@ export const BAD_INPUTS: readonly BadInput[] = [
   { args: exec("--push-jobs=-2"), names: "--push-jobs" },
   { args: exec("--attic-jobs", "0"), names: "--attic-jobs" },
   { args: exec("--push-timeout", "0"), names: "--push-timeout" },
+  // Longer than a JavaScript timer holds: it would fire at once, not in 30 years.
+  { args: exec("--drain-timeout", "1000000000"), names: "--drain-timeout" },
+  { args: exec("--retries", "100000000000000000000000"), names: "--retries" },
   { args: exec("--retries=-1"), names: "--retries" },
   { args: exec("--retries", "many"), names: "--retries" },
   { args: exec("--retry-delay", "NaN"), names: "--retry-delay" },

@@ -15,6 +15,7 @@ import {
   watcherPid,
 } from "../helpers/attic.ts";
 import { nixCopyArgs, runCli } from "../helpers/cli.ts";
+import { tmpfs } from "../helpers/tmpfs.ts";
 import { graphBuild, hasNarinfo, newTag, sh, storePathsOf, tempDir } from "../helpers/nix.ts";
 
 async function allCached(cache: string, tag: string): Promise<string[]> {
@@ -23,27 +24,6 @@ async function allCached(cache: string, tag: string): Promise<string[]> {
   const missing: string[] = [];
   for (const path of valid) if (!(await hasNarinfo(cache, path))) missing.push(path);
   return missing;
-}
-
-/** A tmpfs of `size` at a new directory; null (and why) where mounting is not allowed. */
-async function tmpfs(
-  size: string,
-  options = "",
-): Promise<{ dir: string; unmount(): Promise<void> }> {
-  const dir = await tempDir("attic-ci-tmpfs-");
-  const mounted = await sh("mount", ["-t", "tmpfs", "-o", `size=${size}${options}`, "tmpfs", dir]);
-  if (mounted.code !== 0) {
-    throw new Error(
-      `these tests mount a small tmpfs (as CI's root can); mount said: ${mounted.stderr.trim()}`,
-    );
-  }
-  return {
-    dir,
-    async unmount() {
-      await sh("umount", [dir]);
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
 }
 
 Deno.test("a push that hangs is timed out and retried, and everything arrives", async () => {
