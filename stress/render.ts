@@ -257,7 +257,9 @@ function longSection(l: LongSessionResult): string {
     "",
     `Growth after the first round: ${perThousand(l.bytesPerPath)} per 1,000 paths pushed ` +
     "(least squares over the rounds). The report's per-path timeline keeps the most recent " +
-    `10,000 paths; ${l.omittedPaths} older ones were counted, not kept.`,
+    `10,000 paths; ${l.omittedPaths} older ones were counted, not kept. What still grows with ` +
+    "every path is the record of the paths seen and pushed (what keeps a session from pushing one " +
+    "twice), 160 bits a path in a compact table (`StorePathSet`, 40–85 bytes a path).",
     "",
     table(["round", "paths pushed", "RSS (MiB)"], rounds),
   ].join("\n");

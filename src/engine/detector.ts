@@ -10,7 +10,8 @@
 
 import type { PathFilter } from "../store/path_filter.ts";
 import { newNamesIn } from "../store/store_listing.ts";
-import { lockedPathName, type StorePath, storePath, storePathName } from "../store/store_path.ts";
+import { lockedPathName, type StorePath, storePath } from "../store/store_path.ts";
+import { StorePathSet } from "../store/store_path_set.ts";
 import type { StoreEvent } from "../system/system.ts";
 
 /** Options of {@linkcode Detector}. */
@@ -37,7 +38,8 @@ export interface DetectorSinks {
 export class Detector {
   readonly #options: DetectorOptions;
   readonly #sinks: DetectorSinks;
-  readonly #seen = new Set<string>();
+  /** Names already handled; compact, as it grows with every path of a long session. */
+  readonly #seen = new StorePathSet();
 
   /** @param options store and baseline; @param sinks where findings go */
   constructor(options: DetectorOptions, sinks: DetectorSinks) {
@@ -73,7 +75,7 @@ export class Detector {
    * invalid path may still be finished later).
    */
   forget(path: StorePath): void {
-    this.#seen.delete(storePathName(path));
+    this.#seen.delete(path);
   }
 
   #candidate(name: string, at: number): void {

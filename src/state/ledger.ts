@@ -9,7 +9,8 @@
  */
 
 import { EnvironmentError, StateFileError } from "../errors.ts";
-import type { StorePath } from "../store/store_path.ts";
+import { isStorePathName, type StorePath, storePathName } from "../store/store_path.ts";
+import { StorePathSet } from "../store/store_path_set.ts";
 import {
   readOptional,
   reason,
@@ -27,7 +28,8 @@ export const LEDGER_HEADER = "# attic-ci/ledger@1";
 /** The pushed-paths ledger and the baseline of one session. */
 export class Ledger {
   readonly #files: StateFiles;
-  readonly #pushed = new Set<StorePath>();
+  /** Compact: the one record of a long session that grows with every path. */
+  readonly #pushed = new StorePathSet();
   readonly #baseline: ReadonlySet<string> | null;
 
   private constructor(files: StateFiles, baseline: ReadonlySet<string> | null) {
@@ -65,6 +67,9 @@ export class Ledger {
       : new Set(entries(files.baseline, baselineText, BASELINE_HEADER));
     const ledger = new Ledger(files, baseline);
     for (const line of entries(files.ledger, await readOptional(files.ledger), LEDGER_HEADER)) {
+      if (!isStorePathName(storePathName(line))) {
+        throw new StateFileError(files.ledger, `has a line that is not a store path: ${line}`);
+      }
       ledger.#pushed.add(line);
     }
     return ledger;

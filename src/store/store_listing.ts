@@ -30,7 +30,7 @@ export async function listStoreNames(storeDir: string): Promise<Set<string>> {
 export async function newNamesIn(
   storeDir: string,
   baseline: ReadonlySet<string>,
-  known: ReadonlySet<string> = new Set(),
+  known: { has(name: string): boolean } = new Set(),
 ): Promise<string[]> {
   const result: string[] = [];
   for await (const entry of Deno.readDir(storeDir)) {

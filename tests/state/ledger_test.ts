@@ -3,9 +3,10 @@
  * megabytes), private, and read back entry for entry by a later process.
  */
 
-import { BASELINE_HEADER, Ledger } from "../../src/state/ledger.ts";
+import { StateFileError } from "../../src/errors.ts";
+import { BASELINE_HEADER, Ledger, LEDGER_HEADER } from "../../src/state/ledger.ts";
 import { stateFiles, writePrivateLines } from "../../src/state/state_dir.ts";
-import { assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { tempDir } from "../helpers/nix.ts";
 
 Deno.test("a baseline of 20,000 entries (several write chunks) reads back exactly, from a 0600 file", async () => {
@@ -37,6 +38,19 @@ Deno.test("writePrivateLines ends every line, leaves no temporary file, and repl
     await writePrivateLines(file, []);
     assertEquals(await Deno.readTextFile(file), "");
     assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name), ["lines.txt"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a ledger line that is not a store path is refused as a file attic-ci did not write", async () => {
+  const dir = await tempDir();
+  try {
+    const files = stateFiles(dir);
+    await Deno.writeTextFile(files.ledger, `${LEDGER_HEADER}\n/nix/store/not-a-hash\n`);
+    const error = await Ledger.open(files).then(() => null, (e: Error) => e);
+    assert(error instanceof StateFileError, String(error));
+    assertIncludes(error.message, "not a store path: /nix/store/not-a-hash");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
