@@ -16,6 +16,7 @@ import {
   waitFor,
   watcherPid,
 } from "../../tests/helpers/attic.ts";
+import { nixCopyArgs } from "../../tests/helpers/cli.ts";
 import { graphBuild, newTag, storePathsOf, tempDir } from "../../tests/helpers/nix.ts";
 import { tmpfs } from "../../tests/helpers/tmpfs.ts";
 import { missingFrom } from "../binary_cache.ts";
@@ -83,6 +84,13 @@ function errorLines(stderr: string): string[] {
  * tmpfs page it already has when the disk fills (appends within it succeed).
  */
 const DISK_BUILD: FaultBuild = { width: 10, depth: 10, sleep: "0.05" };
+
+/**
+ * The build a SIGTERM cuts short: long enough (101 outputs of 0.2 s, 4 at a
+ * time: ~5 s) that the signal, sent after the first 5 outputs, always lands
+ * mid-build, whatever the machine's speed.
+ */
+const SIGNAL_BUILD: FaultBuild = { width: 10, depth: 10, sleep: "0.2" };
 
 const FAULTS: readonly Fault[] = [
   {
@@ -236,31 +244,24 @@ const FAULTS: readonly Fault[] = [
   },
   {
     name: "SIGTERM to exec mid-build (a cancelled job)",
-    async run(build) {
+    async run() {
       const dir = await tempDir("attic-ci-stress-fault-");
       try {
         const tag = newTag("fault");
         const report = `${dir}/report.json`;
         const exec = startHelper([
           "exec",
-          "--backend",
-          "nix-copy",
-          "--to",
-          `file://${dir}/cache`,
-          "--state-dir",
-          `${dir}/state`,
-          "--report",
-          report,
+          ...nixCopyArgs(dir, { report: true }),
           "--drain-timeout",
           "30",
           "--",
-          ...nixBuild(tag, build),
+          ...nixBuild(tag, SIGNAL_BUILD),
         ], { cwd: dir, reportFile: report });
         await waitFor(async () => (await storePathsOf(tag)).valid.length >= 5, "first outputs");
         exec.kill("SIGTERM");
         const run = await exec.done();
         const { built, lost } = await account(`${dir}/cache`, tag);
-        const total = build.width * build.depth + 1;
+        const total = SIGNAL_BUILD.width * SIGNAL_BUILD.depth + 1;
         return {
           fault: this.name,
           expected: "the build stops; drained; exit 128+15",
@@ -375,15 +376,7 @@ const FAULTS: readonly Fault[] = [
     async run() {
       const dir = await tempDir("attic-ci-stress-fault-");
       try {
-        const args = [
-          "--backend",
-          "nix-copy",
-          "--to",
-          `file://${dir}/cache`,
-          "--state-dir",
-          `${dir}/state`,
-        ];
-        const missing = [...args, "--store-dir", "/nonexistent/nix/store"];
+        const missing = [...nixCopyArgs(dir), "--store-dir", "/nonexistent/nix/store"];
         const run = await runHelper(["exec", ...missing, "--", "sh", "-c", "exit 5"], { cwd: dir });
         const strict = await runHelper(["exec", ...missing, "--strict", "--", "true"], {
           cwd: dir,

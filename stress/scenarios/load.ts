@@ -6,6 +6,7 @@
  * @module
  */
 
+import { nixCopyArgs } from "../../tests/helpers/cli.ts";
 import { graphBuild, newTag, storePathsOf, tempDir } from "../../tests/helpers/nix.ts";
 import { missingFrom } from "../binary_cache.ts";
 import { runHelper } from "../helper_process.ts";
@@ -31,14 +32,7 @@ export async function runLoad(shape: LoadShape, log: (line: string) => void): Pr
     log(`building ${derivations} derivations with --max-jobs ${shape.maxJobs}`);
     const run = await runHelper([
       "exec",
-      "--backend",
-      "nix-copy",
-      "--to",
-      `file://${dir}/cache`,
-      "--state-dir",
-      `${dir}/state`,
-      "--report",
-      reportFile,
+      ...nixCopyArgs(dir, { report: true }),
       "--",
       ...graphBuild(tag, { width: shape.width, depth: shape.depth, sleep: "0" }),
       "--max-jobs",

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { nixCopyArgs } from "../../tests/helpers/cli.ts";
 import { tempDir } from "../../tests/helpers/nix.ts";
 import { missingFrom } from "../binary_cache.ts";
 import { runHelper } from "../helper_process.ts";
@@ -14,18 +15,7 @@ import { readPaths, type ScratchStore } from "../scratch_store.ts";
 
 /** The engine flags of a run in the scratch store that pushes into `<dir>/cache`. */
 export function scratchArgs(store: Pick<ScratchStore, "storeDir">, dir: string): string[] {
-  return [
-    "--store-dir",
-    store.storeDir,
-    "--backend",
-    "nix-copy",
-    "--to",
-    `file://${dir}/cache`,
-    "--state-dir",
-    `${dir}/state`,
-    "--report",
-    `${dir}/report.json`,
-  ];
+  return ["--store-dir", store.storeDir, ...nixCopyArgs(dir, { report: true })];
 }
 
 /** `exec` adding `paths` new store paths to `store`. */
