@@ -76,13 +76,9 @@ export interface FinalPushResult {
 /** Paths listed one per line (in the collapsed final-push section) before "… and N more". */
 const DETAIL_LINES = 200;
 
-/** Runs the final push; see the module documentation. */
-export async function finalPush(
-  parts: FinalPushParts,
-  options: FinalPushOptions,
-): Promise<FinalPushResult> {
-  const { ledger, logger, checker, clock } = parts;
-  const result: FinalPushResult = {
+/** A final push that found and pushed nothing (what a run starts from). */
+export function emptyFinalPushResult(): FinalPushResult {
+  return {
     pushed: 0,
     outLinks: 0,
     reconciled: 0,
@@ -97,6 +93,15 @@ export async function finalPush(
     unrecorded: 0,
     reconcileSeconds: null,
   };
+}
+
+/** Runs the final push; see the module documentation. */
+export async function finalPush(
+  parts: FinalPushParts,
+  options: FinalPushOptions,
+): Promise<FinalPushResult> {
+  const { ledger, logger, checker, clock } = parts;
+  const result = emptyFinalPushResult();
   const targets = new Set<StorePath>(options.paths ?? []);
   result.given = targets.size;
 

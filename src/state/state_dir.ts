@@ -116,24 +116,21 @@ export function reason(error: unknown): string {
 
 /** Writes a file that only we may read (0600), replacing it atomically. */
 export async function writePrivateFile(path: string, data: string): Promise<void> {
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  try {
-    await Deno.writeTextFile(tmp, data, { mode: 0o600, createNew: true });
-    await Deno.chmod(tmp, 0o600);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
+  await writePrivateLines(path, [data], { newlines: false });
 }
 
 /**
- * Writes `lines` (each followed by a newline) to `path` like
- * {@linkcode writePrivateFile}, a few thousand lines at a time: the baseline
- * of a large store is megabytes, and joining it into one string first would
- * double the helper's peak memory for it.
+ * Writes `lines` (each followed by a newline, unless `newlines` is false) to
+ * `path` like {@linkcode writePrivateFile}, a few thousand lines at a time: the
+ * baseline of a large store is megabytes, and joining it into one string
+ * first would double the helper's peak memory for it.
  */
-export async function writePrivateLines(path: string, lines: Iterable<string>): Promise<void> {
+export async function writePrivateLines(
+  path: string,
+  lines: Iterable<string>,
+  options: { newlines?: boolean } = {},
+): Promise<void> {
+  const end = options.newlines === false ? "" : "\n";
   const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   const encoder = new TextEncoder();
   try {
@@ -141,7 +138,7 @@ export async function writePrivateLines(path: string, lines: Iterable<string>): 
     try {
       let chunk: string[] = [];
       const flush = async () => {
-        const bytes = encoder.encode(chunk.join("\n") + "\n");
+        const bytes = encoder.encode(chunk.join(end) + end);
         for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
         chunk = [];
       };
@@ -153,6 +150,7 @@ export async function writePrivateLines(path: string, lines: Iterable<string>): 
     } finally {
       file.close();
     }
+    // The mode given at creation is masked by the umask; this one is not.
     await Deno.chmod(tmp, 0o600);
     await Deno.rename(tmp, path);
   } catch (error) {

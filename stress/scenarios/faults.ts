@@ -294,12 +294,7 @@ const FAULTS: readonly Fault[] = [
         const state = `${fs.dir}/state`;
         const exec = startHelper([
           "exec",
-          "--backend",
-          "nix-copy",
-          "--to",
-          `file://${dir}/cache`,
-          "--state-dir",
-          state,
+          ...nixCopyArgs(dir, { stateDir: state }),
           "--report",
           `${dir}/report.json`,
           "--",
@@ -341,14 +336,7 @@ const FAULTS: readonly Fault[] = [
       const dir = await tempDir("attic-ci-stress-fault-");
       try {
         const tag = newTag("fault");
-        const args = [
-          "--backend",
-          "nix-copy",
-          "--to",
-          `file://${dir}/cache`,
-          "--state-dir",
-          `${ro.dir}/state`,
-        ];
+        const args = nixCopyArgs(dir, { stateDir: `${ro.dir}/state` });
         const run = await runHelper(["exec", ...args, "--", ...nixBuild(tag, build)], { cwd: dir });
         const strict = await runHelper(["exec", ...args, "--strict", "--", "true"], { cwd: dir });
         const { built } = await account(`${dir}/cache`, tag);

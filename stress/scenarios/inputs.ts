@@ -7,7 +7,8 @@
  */
 
 import { tempDir } from "../../tests/helpers/nix.ts";
-import { BAD_INPUTS, randomInput, seeded, tryInput } from "../../tests/reliability/bad_inputs.ts";
+import { mulberry32 } from "../../bench/graph.ts";
+import { BAD_INPUTS, randomInput, tryInput } from "../../tests/reliability/bad_inputs.ts";
 import type { InputsResult } from "../results.ts";
 
 /** Tries the table and `random` seeded random inputs. */
@@ -34,7 +35,7 @@ export async function runInputs(
       count(`${input.args.join(" ")} ${JSON.stringify(input.env ?? {})}`, outcome);
     }
     log(`${random} random inputs (seed ${seed})`);
-    const next = seeded(seed);
+    const next = mulberry32(seed);
     for (let i = 0; i < random; i++) {
       const input = randomInput(next, `${dir}/state`);
       count(input.what, await tryInput(input, input.names, { cwd: dir, mustRefuse: false }));

@@ -12,7 +12,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { toHex, toNixBase32 } from "./nix_base32.ts";
+import { toNix32 } from "../attic_double/nix_store.ts";
 import { grantsOf, permissionOn } from "./tokens.ts";
 
 /** One cache the server holds. */
@@ -364,9 +364,10 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
     }
     file.close();
     const digest = new Uint8Array(hash.digest());
-    const base32 = toNixBase32(digest);
+    const base32 = toNix32(digest);
+    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
     const expected = info.nar_hash.slice("sha256:".length);
-    if (size !== info.nar_size || (expected !== toHex(digest) && expected !== base32)) {
+    if (size !== info.nar_size || (expected !== hex && expected !== base32)) {
       await Deno.remove(partial);
       throw new HttpError(400, "RequestError", "Bad NAR Hash or Size");
     }

@@ -74,16 +74,20 @@ export async function readReport(file: string): Promise<
 
 /**
  * The engine flags of a test that pushes with nix-copy into `<dir>/cache`,
- * with its state in `<dir>/state` (and, when asked, its report in `<dir>/report.json`).
+ * with its state in `<dir>/state` or `stateDir` (and, when asked, its report
+ * in `<dir>/report.json`).
  */
-export function nixCopyArgs(dir: string, options: { report?: boolean } = {}): string[] {
+export function nixCopyArgs(
+  dir: string,
+  options: { report?: boolean; stateDir?: string } = {},
+): string[] {
   return [
     "--backend",
     "nix-copy",
     "--to",
     `file://${dir}/cache`,
     "--state-dir",
-    `${dir}/state`,
+    options.stateDir ?? `${dir}/state`,
     ...(options.report ? ["--report", `${dir}/report.json`] : []),
   ];
 }

@@ -138,18 +138,6 @@ export const BAD_INPUTS: readonly BadInput[] = [
   { args: ["exec", ...ATTIC, "--", "true"], env: { ATTIC_TOKEN: "" }, names: "ATTIC_TOKEN" },
 ];
 
-/** A small seeded generator (mulberry32): the same sweep on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Options the sweep varies: none of them writes where a random value points. */
 export const SWEPT = [
   "batch-idle",

@@ -6,7 +6,7 @@
 
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { finish, spawnCli, waitFor } from "../helpers/attic.ts";
-import { runCli } from "../helpers/cli.ts";
+import { nixCopyArgs, runCli } from "../helpers/cli.ts";
 import { graphBuild, hasNarinfo, newTag, storePathsOf, tempDir } from "../helpers/nix.ts";
 
 /** Everything two runs in one TMPDIR need, outside GitLab (no CI_JOB_ID). */
@@ -81,7 +81,7 @@ Deno.test("a second session in a state directory the user named is refused, nami
   try {
     const tag = newTag();
     const state = `${dir}/shared-state`;
-    const args = ["--backend", "nix-copy", "--to", `file://${dir}/cache`, "--state-dir", state];
+    const args = nixCopyArgs(dir, { stateDir: state });
     const first = spawnCli(
       ["exec", ...args, "--", ...graphBuild(tag, { depth: 3, sleep: "0.2" })],
       {
@@ -120,7 +120,7 @@ Deno.test("state written by another helper version is refused with one line, nev
   const { dir, env } = await scratch();
   try {
     const state = `${dir}/state`;
-    const args = ["--backend", "nix-copy", "--to", `file://${dir}/cache`, "--state-dir", state];
+    const args = nixCopyArgs(dir, { stateDir: state });
     const made = await runCli(["exec", ...args, "--", "true"], { env, cwd: dir });
     assertEquals(made.code, 0, made.stderr);
 

@@ -201,12 +201,7 @@ Deno.test("a disk that fills up while recording is one warning; the build finish
     const report = `${dir}/report.json`;
     const child = spawnCli([
       "exec",
-      "--backend",
-      "nix-copy",
-      "--to",
-      `file://${dir}/cache`,
-      "--state-dir",
-      state,
+      ...nixCopyArgs(dir, { stateDir: state }),
       "--report",
       report,
       "--",

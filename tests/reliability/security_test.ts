@@ -35,12 +35,7 @@ Deno.test("a state directory someone else owns, or a symbolic link planted in it
       const run = await runCli(
         [
           "exec",
-          "--backend",
-          "nix-copy",
-          "--to",
-          `file://${dir}/cache`,
-          "--state-dir",
-          state!,
+          ...nixCopyArgs(dir, { stateDir: state! }),
           "--",
           "touch",
           marker,
@@ -57,12 +52,7 @@ Deno.test("a state directory someone else owns, or a symbolic link planted in it
       const strict = await runCli(
         [
           "push",
-          "--backend",
-          "nix-copy",
-          "--to",
-          `file://${dir}/cache`,
-          "--state-dir",
-          state!,
+          ...nixCopyArgs(dir, { stateDir: state! }),
           "--strict",
         ],
         { cwd: dir },

@@ -3,7 +3,7 @@
  * time and resource use come in), and its lines for the log.
  */
 
-import type { FinalPushResult } from "../../src/engine/final_push.ts";
+import { emptyFinalPushResult, type FinalPushResult } from "../../src/engine/final_push.ts";
 import { PathTimeline } from "../../src/engine/path_timeline.ts";
 import { buildReport, formatPushCalls, formatReport } from "../../src/report/report.ts";
 import { emptySummary, type SessionSummary } from "../../src/report/session_summary.ts";
@@ -14,22 +14,7 @@ const B = "/nix/store/1123456789abcdfghijklmnpqrsvwxyz-b";
 const C = "/nix/store/2123456789abcdfghijklmnpqrsvwxyz-c";
 
 function final(overrides: Partial<FinalPushResult> = {}): FinalPushResult {
-  return {
-    pushed: 0,
-    outLinks: 0,
-    reconciled: 0,
-    given: 0,
-    invalid: [],
-    derivations: 0,
-    excluded: 0,
-    failed: new Map(),
-    invocations: 0,
-    retries: 0,
-    calls: [],
-    unrecorded: 0,
-    reconcileSeconds: null,
-    ...overrides,
-  };
+  return { ...emptyFinalPushResult(), ...overrides };
 }
 
 function report(summary: SessionSummary, fin: FinalPushResult, timeline = new PathTimeline()) {

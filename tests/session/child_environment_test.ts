@@ -5,6 +5,7 @@
  * keeps it: it is their command).
  */
 
+import { nixCopyArgs } from "../helpers/cli.ts";
 import { run } from "../../src/dispatch.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { CACHE, DOUBLE, NO_CLIENT_INSTALLABLE, SERVER } from "../helpers/attic.ts";
@@ -78,12 +79,7 @@ Deno.test("NIX_CONFIG from the context reaches every nix child, and the token va
     const copy = testContext({ cwd: dir, env });
     const copyCode = await run([
       "exec",
-      "--backend",
-      "nix-copy",
-      "--to",
-      `file://${dir}/cache`,
-      "--state-dir",
-      `${dir}/state-copy`,
+      ...nixCopyArgs(dir, { stateDir: `${dir}/state-copy` }),
       "--",
       ...graphBuild(newTag(), { depth: 2 }),
     ], copy.ctx);
