@@ -13,11 +13,20 @@ import { stderrTail } from "../errors.ts";
 import type { Clock } from "../system/clock.ts";
 import type { CommandRunner } from "../system/system.ts";
 
+/** The ways a session can get an attic client. */
+export const BOOTSTRAP_MODES = ["installable", "path", "deferred", "built-in"] as const;
+
+/** One of {@linkcode BOOTSTRAP_MODES}. */
+export type BootstrapMode = typeof BOOTSTRAP_MODES[number];
+
 /** Which way the bootstrap went. */
 export interface BootstrapResult {
-  /** `installable`: built/substituted; `path`: found on PATH; `deferred`: none yet. */
-  readonly mode: "installable" | "path" | "deferred";
-  /** The attic executable, or null in deferred mode. */
+  /**
+   * `installable`: built/substituted; `path`: found on PATH; `deferred`: none
+   * yet; `built-in`: the helper's own HTTP client pushes (no executable).
+   */
+  readonly mode: BootstrapMode;
+  /** The attic executable, or null (deferred mode, or the built-in client). */
   readonly client: string | null;
   /** Why this way was taken, for the log. */
   readonly reason: string;

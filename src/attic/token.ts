@@ -54,3 +54,19 @@ export async function readToken(
   }
   return value.trim();
 }
+
+/**
+ * The token from the 0600 file the session wrote in its state directory: how
+ * the detached watcher, which never sees the token variable, gets it.
+ */
+export async function readTokenFile(file: string): Promise<string> {
+  try {
+    const token = (await Deno.readTextFile(file)).trim();
+    if (token.length > 0) return token;
+  } catch { /* said below */ }
+  throw new ConfigError(
+    "--state-dir",
+    `the session's token file ${file} is missing or empty`,
+    "run `attic-ci start` again (it writes the file)",
+  );
+}

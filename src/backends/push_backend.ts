@@ -18,6 +18,22 @@ export interface PushBackend {
    * rejects with {@linkcode PushError} otherwise.
    */
   push(paths: readonly StorePath[], options?: { signal?: AbortSignal }): Promise<void>;
+  /** What was transferred, where the backend knows it (the built-in Attic client). */
+  readonly transfer?: TransferStats;
+}
+
+/** What a backend that talks to the cache itself counted. */
+export interface TransferStats {
+  /** Paths uploaded. */
+  readonly uploaded: number;
+  /** Their NAR bytes. */
+  readonly uploadedBytes: number;
+  /** Paths the cache already had: not uploaded again. */
+  readonly alreadyCached: number;
+  /** Paths signed by the cache's upstream (e.g. cache.nixos.org): not pushed. */
+  readonly fromUpstream: number;
+  /** HTTP requests retried (connection errors, stalls, 5xx, 429). */
+  readonly requestRetries: number;
 }
 
 /** A push that did not complete. */
@@ -30,5 +46,18 @@ export class PushError extends Error {
     super(message, options);
     this.name = "PushError";
     this.retryable = retryable;
+  }
+}
+
+/**
+ * The cache refuses every push (a token it does not accept, a cache that does
+ * not exist): retrying or splitting cannot help any path, so the batch is
+ * given up at once.
+ */
+export class BackendRefusedError extends PushError {
+  /** @param message what the cache refused and how to fix it, one line */
+  constructor(message: string) {
+    super(message, false);
+    this.name = "BackendRefusedError";
   }
 }

@@ -46,6 +46,7 @@ export const watcherCommand: PlainCommand = async (argv, outer) => {
         watched.timeline,
         watched,
         setup.bootstrap,
+        setup.backend?.transfer ?? null,
       );
       await writeWatcherReport(files, system.pid, summary);
       ctx.logger.info(`drained; ${summary.incremental} paths pushed incrementally`);

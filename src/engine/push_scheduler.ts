@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type PushBackend, PushError } from "../backends/push_backend.ts";
+import { BackendRefusedError, type PushBackend, PushError } from "../backends/push_backend.ts";
 import type { StorePath } from "../store/store_path.ts";
 import { type Clock, delay, systemClock } from "../system/clock.ts";
 
@@ -184,6 +184,7 @@ export class PushScheduler {
       if (error === null) return;
       lastError = error;
       if (this.#abort.signal.aborted) return this.#giveUp(batch, abortError(this.#abort.signal));
+      if (error instanceof BackendRefusedError) return this.#giveUp(batch, error);
       if (error instanceof PushError && !error.retryable) break;
     }
     await this.#split(batch, lastError);
@@ -196,7 +197,8 @@ export class PushScheduler {
     for (const half of [batch.slice(0, middle), batch.slice(middle)]) {
       this.stats.retries++;
       const halfError = await this.#attempt(half);
-      if (halfError !== null) await this.#split(half, halfError);
+      if (halfError instanceof BackendRefusedError) this.#giveUp(half, halfError);
+      else if (halfError !== null) await this.#split(half, halfError);
     }
   }
 

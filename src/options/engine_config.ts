@@ -18,6 +18,10 @@ export interface EngineConfig {
   readonly cache: string | null;
   readonly server: string | null;
   readonly tokenVariable: string;
+  /** How the attic backend talks to the cache: the CLI, the built-in client, or either. */
+  readonly atticClient: AtticClientChoice;
+  /** The built-in client keeps `server` as its base URL. */
+  readonly keepEndpoint: boolean;
   readonly to: string | null;
   readonly bootstrapInstallable: string;
   readonly bootstrapTimeoutMs: number;
@@ -36,10 +40,15 @@ export interface EngineConfig {
   readonly pushJobs: number;
   readonly atticJobs: number;
   readonly pushTimeoutMs: number;
+  /** The built-in client's stall timeout per request. */
+  readonly stallTimeoutMs: number;
   readonly retries: number;
   readonly retryDelayMs: number;
   readonly drainTimeoutMs: number;
 }
+
+/** `--attic-client`: the attic CLI, the built-in HTTP client, or the CLI if it can be had. */
+export type AtticClientChoice = "cli" | "api" | "auto";
 
 /** The longest timer JavaScript keeps: a longer one fires at once (it wraps to 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -71,6 +80,8 @@ const rawSchema = z.object({
     /^[A-Za-z_][A-Za-z0-9_]*$/,
     "expected a variable name such as ATTIC_TOKEN",
   ),
+  "attic-client": z.enum(["cli", "api", "auto"], { error: "expected cli, api or auto" }),
+  "keep-endpoint": z.boolean().optional(),
   to: z.string().regex(
     /^([a-z][a-z0-9+.-]*:\/\/\S*|\/\S*|daemon|local|auto)$/,
     "expected a Nix store URL such as file:///var/cache/nix or s3://bucket",
@@ -88,6 +99,7 @@ const rawSchema = z.object({
   "push-jobs": count(1),
   "attic-jobs": count(1),
   "push-timeout": positiveSeconds,
+  "stall-timeout": positiveSeconds,
   retries: count(0),
   "retry-delay": seconds,
   "drain-timeout": positiveSeconds,
@@ -143,6 +155,8 @@ export function engineConfig(
     cache: o.cache ?? null,
     server: o.server ?? null,
     tokenVariable: o["token-variable"],
+    atticClient: o["attic-client"],
+    keepEndpoint: o["keep-endpoint"] ?? false,
     to: o.to ?? null,
     bootstrapInstallable: o["bootstrap-installable"],
     bootstrapTimeoutMs: o["bootstrap-timeout"],
@@ -159,6 +173,7 @@ export function engineConfig(
     pushJobs: o["push-jobs"],
     atticJobs: o["attic-jobs"],
     pushTimeoutMs: o["push-timeout"],
+    stallTimeoutMs: o["stall-timeout"],
     retries: o.retries,
     retryDelayMs: o["retry-delay"],
     drainTimeoutMs: o["drain-timeout"],
@@ -170,6 +185,8 @@ export function savedOptions(config: EngineConfig): Record<string, string | bool
   const saved: Record<string, string | boolean | string[]> = {
     backend: config.backend,
     "token-variable": config.tokenVariable,
+    "attic-client": config.atticClient,
+    "keep-endpoint": config.keepEndpoint,
     "bootstrap-installable": config.bootstrapInstallable,
     "bootstrap-timeout": String(config.bootstrapTimeoutMs / 1000),
     "store-dir": config.storeDir,
@@ -179,6 +196,7 @@ export function savedOptions(config: EngineConfig): Record<string, string | bool
     "push-jobs": String(config.pushJobs),
     "attic-jobs": String(config.atticJobs),
     "push-timeout": String(config.pushTimeoutMs / 1000),
+    "stall-timeout": String(config.stallTimeoutMs / 1000),
     retries: String(config.retries),
     "retry-delay": String(config.retryDelayMs / 1000),
     "drain-timeout": String(config.drainTimeoutMs / 1000),

@@ -62,6 +62,20 @@ export const TARGET_OPTIONS: readonly OptionSpec[] = [
     help: "name of the variable holding the attic token, or the path of a file with it",
   },
   {
+    flag: "attic-client",
+    type: "string",
+    metavar: "cli|api|auto",
+    default: "cli",
+    help: "backend attic: the attic CLI (cli), the helper's own HTTP client (api), " +
+      "or the CLI when one can be fetched and the built-in client otherwise (auto)",
+  },
+  {
+    flag: "keep-endpoint",
+    type: "boolean",
+    help: "built-in client: send every request to --server, even when the cache advertises " +
+      "another api_endpoint (a reverse proxy with a path prefix)",
+  },
+  {
     flag: "to",
     type: "string",
     metavar: "STORE_URL",
@@ -167,11 +181,20 @@ export const PUSH_OPTIONS: readonly OptionSpec[] = [
     help: "kill one push call after this long (it is retried)",
   },
   {
+    flag: "stall-timeout",
+    type: "string",
+    metavar: "SECONDS",
+    default: "60",
+    help: "built-in client: abandon a request after this long without a byte sent or received " +
+      "(it is retried); a slow upload that moves is never cut",
+  },
+  {
     flag: "retries",
     type: "string",
     metavar: "N",
     default: "3",
-    help: "retries of a failed batch before it is split to isolate bad paths",
+    help: "retries of a failed batch before it is split to isolate bad paths " +
+      "(and, with the built-in client, of each failed request)",
   },
   {
     flag: "retry-delay",

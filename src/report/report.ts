@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { TransferStats } from "../backends/push_backend.ts";
 import type { FinalPushResult } from "../engine/final_push.ts";
 import type { PathRecord, PathTimeline } from "../engine/path_timeline.ts";
 import type { PushCall } from "../engine/push_scheduler.ts";
@@ -62,6 +63,8 @@ export interface Report {
   readonly pushCalls: ReportedPushCall[];
   /** How many streamed records `paths` and `pushCalls` leave out (counted above all the same). */
   readonly omitted: { paths: number; pushCalls: number };
+  /** What the built-in Attic client transferred; null for the attic CLI and nix-copy. */
+  readonly transfer: TransferStats | null;
 }
 
 /** A push call in the report, with the phase it belongs to. */
@@ -96,6 +99,14 @@ export function formatReport(report: Report): { summary: string; details: string
     `retries: ${report.retries}; push calls: ${report.pushInvocations}; ` +
     `rescans: ${report.rescans}; draining took ${report.drainSeconds.toFixed(1)} s`,
   ];
+  const t = report.transfer;
+  if (t !== null) {
+    details.push(
+      `built-in client: ${t.uploaded} uploaded (${(t.uploadedBytes / 1024 / 1024).toFixed(1)} ` +
+        `MiB), ${t.alreadyCached} already cached, ${t.fromUpstream} from upstream, ` +
+        `${t.requestRetries} request retries`,
+    );
+  }
   if (report.unrecorded > 0) {
     details.push(
       `not recorded: ${report.unrecorded} pushed paths (the state directory could not be written)`,
@@ -130,6 +141,20 @@ export interface ReportInputs {
   readonly exitCode: number | null;
   readonly endedAt: number;
   readonly resources: ResourceUse;
+  /** What the backend of this process transferred, where it counts (the built-in client). */
+  readonly transfer: TransferStats | null;
+}
+
+/** The sum of two transfer counts, either of which may be absent. */
+function addTransfers(a: TransferStats | null, b: TransferStats | null): TransferStats | null {
+  if (a === null || b === null) return a ?? b;
+  return {
+    uploaded: a.uploaded + b.uploaded,
+    uploadedBytes: a.uploadedBytes + b.uploadedBytes,
+    alreadyCached: a.alreadyCached + b.alreadyCached,
+    fromUpstream: a.fromUpstream + b.fromUpstream,
+    requestRetries: a.requestRetries + b.requestRetries,
+  };
 }
 
 /** Joins the streaming summary and the final push into the report. */
@@ -182,5 +207,6 @@ export function buildReport(inputs: ReportInputs): Report {
       ...final.calls.map((call) => ({ ...call, phase: "final" as const })),
     ],
     omitted: { ...summary.omitted },
+    transfer: addTransfers(summary.transfer, inputs.transfer),
   };
 }

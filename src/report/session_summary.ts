@@ -8,6 +8,7 @@
  */
 
 import type { BootstrapResult } from "../attic/bootstrap.ts";
+import type { TransferStats } from "../backends/push_backend.ts";
 import type { PathRecord } from "../engine/path_timeline.ts";
 import type { PushCall } from "../engine/push_scheduler.ts";
 import type { StreamingSession } from "../engine/streaming_session.ts";
@@ -36,6 +37,11 @@ export interface SessionSummary {
   readonly unrecorded: number;
   /** Records left out of `paths` and `pushCalls` to bound a long session's memory. */
   readonly omitted: { readonly paths: number; readonly pushCalls: number };
+  /**
+   * What the built-in Attic client of another process (the detached watcher)
+   * transferred; null otherwise (a live session's backend is asked at the end).
+   */
+  readonly transfer: TransferStats | null;
 }
 
 /** When a session started and how long its baseline listing took. */
@@ -50,6 +56,7 @@ export function summarize(
   timeline: PathTimeline,
   start: SessionStart,
   bootstrap: BootstrapResult | null,
+  transfer: TransferStats | null = null,
 ): SessionSummary {
   const c = session.counters;
   return {
@@ -74,6 +81,7 @@ export function summarize(
     pushCalls: [...session.pushCalls],
     unrecorded: session.unrecorded,
     omitted: { paths: timeline.dropped, pushCalls: session.droppedCalls },
+    transfer,
   };
 }
 
@@ -97,5 +105,6 @@ export function emptySummary(startedAt: number): SessionSummary {
     pushCalls: [],
     unrecorded: 0,
     omitted: { paths: 0, pushCalls: 0 },
+    transfer: null,
   };
 }

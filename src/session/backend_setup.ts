@@ -1,20 +1,25 @@
 /**
  * Setting up the backend a session pushes with. For `nix-copy`, nothing to
  * fetch. For `attic`: read the token (a missing one is a configuration
- * error), write the private config, bootstrap the client (substitution only)
- * and say in the log which way was taken; without a client, deferred mode.
+ * error), write the private config, then by `--attic-client`: bootstrap the
+ * CLI (substitution only) and say in the log which way was taken, without a
+ * client deferred mode (cli) or the built-in client (auto); or the built-in
+ * client straight away (api).
  *
  * @module
  */
 
 import { writeAtticConfig } from "../attic/attic_config.ts";
 import { bootstrapAtticClient, type BootstrapResult } from "../attic/bootstrap.ts";
-import { readToken } from "../attic/token.ts";
+import { AtticApi } from "../attic/attic_api.ts";
+import { readToken, readTokenFile } from "../attic/token.ts";
+import { AtticApiBackend } from "../backends/attic_api_backend.ts";
 import { AtticBackend } from "../backends/attic_backend.ts";
 import { nixCopyBackend } from "../backends/nix_copy_backend.ts";
 import type { PushBackend } from "../backends/push_backend.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { EnvironmentError } from "../errors.ts";
+import { NixPathInfoReader } from "../store/path_info.ts";
 import { reason, type StateFiles } from "../state/state_dir.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -37,7 +42,7 @@ export async function setUpBackend(
   files: StateFiles,
   options: BackendSetupOptions = {},
 ): Promise<BackendSetup> {
-  const { system, logger } = ctx;
+  const { system } = ctx;
   if (config.backend === "nix-copy") {
     return {
       backend: nixCopyBackend(system, { to: config.to!, timeoutMs: config.pushTimeoutMs }),
@@ -45,9 +50,10 @@ export async function setUpBackend(
     };
   }
   let bootstrap = options.bootstrap;
+  let token: string;
   if (bootstrap === undefined) {
     // Read the token first: a missing token is a configuration error (exit 2).
-    const token = await readToken(config.tokenVariable, system.env);
+    token = await readToken(config.tokenVariable, system.env);
     try {
       await writeAtticConfig(files, config.server!, token);
     } catch (error) {
@@ -57,20 +63,13 @@ export async function setUpBackend(
         { cause: error },
       );
     }
-    logger.sectionStart("bootstrap", "fetching the attic client (substitution only)");
-    bootstrap = await bootstrapAtticClient(system, {
-      installable: config.bootstrapInstallable,
-      outLink: files.atticClientLink,
-      timeoutMs: config.bootstrapTimeoutMs,
-      path: system.env.PATH,
-      clock: system.clock,
-    });
-    logger.sectionEnd("bootstrap");
-    logger.info(
-      bootstrap.client === null
-        ? `bootstrap: deferred mode: ${bootstrap.reason}`
-        : `bootstrap: attic client ${bootstrap.client}: ${bootstrap.reason}`,
-    );
+    bootstrap = await obtainClient(config, ctx, files);
+  } else {
+    // The detached watcher never sees the token variable: it reads the file `start` wrote.
+    token = await readTokenFile(files.token);
+  }
+  if (bootstrap.mode === "built-in") {
+    return { backend: builtInBackend(config, ctx, token), bootstrap };
   }
   if (bootstrap.client === null) return { backend: null, bootstrap };
   return {
@@ -84,6 +83,79 @@ export async function setUpBackend(
     }),
     bootstrap,
   };
+}
+
+/**
+ * How the session gets its client, by `--attic-client`: the built-in one
+ * (api); the substitution-only bootstrap of the CLI (cli, auto); and, for
+ * auto, the built-in client where the bootstrap found no CLI.
+ */
+async function obtainClient(
+  config: EngineConfig,
+  ctx: CommandContext,
+  files: StateFiles,
+): Promise<BootstrapResult> {
+  const { system, logger } = ctx;
+  if (config.atticClient === "api") {
+    const bootstrap: BootstrapResult = {
+      mode: "built-in",
+      client: null,
+      reason: "--attic-client api: the helper's own HTTP client pushes (no attic CLI needed)",
+      seconds: 0,
+    };
+    logger.info(`attic client: built-in: ${bootstrap.reason}`);
+    return bootstrap;
+  }
+  logger.sectionStart("bootstrap", "fetching the attic client (substitution only)");
+  let bootstrap = await bootstrapAtticClient(system, {
+    installable: config.bootstrapInstallable,
+    outLink: files.atticClientLink,
+    timeoutMs: config.bootstrapTimeoutMs,
+    path: system.env.PATH,
+    clock: system.clock,
+  });
+  logger.sectionEnd("bootstrap");
+  if (bootstrap.client === null && config.atticClient === "auto") {
+    bootstrap = {
+      ...bootstrap,
+      mode: "built-in",
+      reason: `${bootstrap.reason}; --attic-client auto: the built-in client pushes instead`,
+    };
+  }
+  logger.info(
+    bootstrap.mode === "built-in"
+      ? `bootstrap: built-in client: ${bootstrap.reason}`
+      : bootstrap.client === null
+      ? `bootstrap: deferred mode: ${bootstrap.reason}`
+      : `bootstrap: attic client ${bootstrap.client}: ${bootstrap.reason}`,
+  );
+  return bootstrap;
+}
+
+/** The backend on the built-in client; its retries and a refusal go to the log. */
+function builtInBackend(config: EngineConfig, ctx: CommandContext, token: string): PushBackend {
+  const { system, logger } = ctx;
+  const retries = config.retries;
+  const api = new AtticApi(system, system, {
+    server: config.server!,
+    cache: config.cache!,
+    token,
+    tokenSource: config.tokenVariable,
+    keepEndpoint: config.keepEndpoint,
+    stallTimeoutMs: config.stallTimeoutMs,
+    retries,
+    retryDelayMs: config.retryDelayMs,
+    clock: system.clock,
+    onRetry: (_request, attempt, error) =>
+      logger.info(`retry ${attempt} of ${retries}: ${error.message}`),
+  });
+  return new AtticApiBackend(api, new NixPathInfoReader(system, config.storeDir), {
+    cache: config.cache!,
+    server: config.server!,
+    jobs: config.atticJobs,
+    onRefused: (error) =>
+      logger.warn(`the cache refuses every push, so nothing more is tried: ${error.message}`),
+  });
 }
 
 /**

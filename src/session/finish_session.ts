@@ -105,6 +105,7 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
     exitCode: inputs.exitCode,
     endedAt: system.clock.now(),
     resources: system.resources(),
+    transfer: backend?.transfer ?? null,
   });
   await emitReport(ctx, report, config.reportFile);
   return { report, complete: report.failed.length === 0 && report.unrecorded === 0 };

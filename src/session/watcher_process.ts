@@ -8,7 +8,7 @@
  */
 
 import { z } from "zod";
-import type { BootstrapResult } from "../attic/bootstrap.ts";
+import { BOOTSTRAP_MODES, type BootstrapResult } from "../attic/bootstrap.ts";
 import { ConfigError, StateFileError } from "../errors.ts";
 import type { SessionSummary } from "../report/session_summary.ts";
 import { readOptional, type StateFiles, writePrivateFile } from "../state/state_dir.ts";
@@ -31,7 +31,7 @@ export const BOOTSTRAP_HANDOFF_SCHEMA = "attic-ci/bootstrap@1";
 
 const BootstrapHandOffSchema = z.object({
   schema: z.literal(BOOTSTRAP_HANDOFF_SCHEMA),
-  mode: z.enum(["installable", "path", "deferred"]),
+  mode: z.enum(BOOTSTRAP_MODES),
   client: z.string().nullable(),
   reason: z.string(),
   seconds: z.number(),

@@ -6,6 +6,7 @@
  */
 
 import { z } from "zod";
+import { BOOTSTRAP_MODES } from "../attic/bootstrap.ts";
 import type { SessionSummary } from "../report/session_summary.ts";
 import type { StateFiles } from "../state/state_dir.ts";
 import { readStateFile, writeStateFile } from "../state/state_file.ts";
@@ -29,7 +30,7 @@ const SessionSummarySchema: z.ZodType<SessionSummary> = z.object({
   rescans: count,
   drainSeconds: z.number().nonnegative(),
   bootstrap: z.object({
-    mode: z.enum(["installable", "path", "deferred"]),
+    mode: z.enum(BOOTSTRAP_MODES),
     reason: z.string(),
     seconds: z.number(),
   }).nullable(),
@@ -48,6 +49,13 @@ const SessionSummarySchema: z.ZodType<SessionSummary> = z.object({
   })),
   unrecorded: count,
   omitted: z.object({ paths: count, pushCalls: count }).default({ paths: 0, pushCalls: 0 }),
+  transfer: z.object({
+    uploaded: count,
+    uploadedBytes: count,
+    alreadyCached: count,
+    fromUpstream: count,
+    requestRetries: count,
+  }).nullable().default(null),
 });
 
 const WatcherReportSchema = z.object({

@@ -19,6 +19,7 @@ import {
   signalNumber,
   type SignalWait,
   type StoreWatcher,
+  type StreamedCommand,
   type System,
 } from "./system.ts";
 
@@ -45,6 +46,8 @@ export interface DenoSystemOptions {
   readonly watchStore?: (storeDir: string) => StoreWatcher;
   /** Variables no child but the user's build sees. @default [] */
   readonly hidden?: readonly string[];
+  /** HTTP requests. @default the platform's `fetch` */
+  readonly fetch?: (input: string | URL, init?: RequestInit) => Promise<Response>;
   /** Gives back what finished children leave in native memory. @default a new one */
   readonly reclaimer?: ChildMemoryReclaimer;
 }
@@ -91,7 +94,39 @@ export class DenoSystem implements System {
 
   /** Runs the program to completion, enforcing timeout and abort with SIGTERM then SIGKILL. */
   async run(program: string, options: RunOptions): Promise<CommandResult> {
-    const child = new Deno.Command(program, {
+    const child = this.#start(program, options);
+    try {
+      // Not output(): in Deno 2.9 it leaves ~75 KB of native memory per process until a
+      // garbage collection that rarely comes (measured: +150 MB over 2,000 validity checks).
+      // Reading the streams leaves less, and the reclaimer collects it every so many children.
+      const [stdout, stderr, status] = await Promise.all([
+        new Response(child.process.stdout).text(),
+        new Response(child.process.stderr).text(),
+        child.process.status,
+      ]);
+      return child.ended(status, stdout, stderr);
+    } finally {
+      child.dispose();
+    }
+  }
+
+  /** Starts the program with its stdout as a stream; timeout, abort and `stop()` end it. */
+  stream(program: string, options: RunOptions): StreamedCommand {
+    const child = this.#start(program, options);
+    const result = Promise.all([new Response(child.process.stderr).text(), child.process.status])
+      .then(([stderr, status]) => child.ended(status, "", stderr))
+      .finally(() => child.dispose());
+    return { stdout: child.process.stdout, result, stop: child.stop };
+  }
+
+  /** HTTP through the platform's `fetch`, unless the options replaced it. */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response> {
+    return (this.#options.fetch ?? fetch)(input, init);
+  }
+
+  /** Spawns a piped child with our timeout, abort and SIGTERM-then-SIGKILL stop. */
+  #start(program: string, options: RunOptions): StartedChild {
+    const process = new Deno.Command(program, {
       args: [...options.args],
       env: this.#childEnv(options.env),
       clearEnv: true,
@@ -107,11 +142,11 @@ export class DenoSystem implements System {
       if (timedOut) return;
       timedOut = true;
       try {
-        child.kill("SIGTERM");
+        process.kill("SIGTERM");
       } catch { /* already gone */ }
       killTimer = this.clock.setTimeout(() => {
         try {
-          child.kill("SIGKILL");
+          process.kill("SIGKILL");
         } catch { /* already gone */ }
       }, KILL_GRACE_MS);
     };
@@ -120,27 +155,24 @@ export class DenoSystem implements System {
       : undefined;
     if (options.signal?.aborted) stop();
     options.signal?.addEventListener("abort", stop, { once: true });
-    try {
-      // Not child.output(): in Deno 2.9 it leaves ~75 KB of native memory per process until a
-      // garbage collection that rarely comes (measured: +150 MB over 2,000 validity checks).
-      // Reading the streams leaves less, and the reclaimer collects it every so many children.
-      const [stdout, stderr, status] = await Promise.all([
-        new Response(child.stdout).text(),
-        new Response(child.stderr).text(),
-        child.status,
-      ]);
-      this.#reclaimer.childEnded();
-      return {
-        code: status.signal ? 128 + signalNumber(status.signal) : status.code,
-        timedOut,
-        stdout,
-        stderr,
-      };
-    } finally {
-      if (timeout !== undefined) this.clock.clearTimeout(timeout);
-      if (killTimer !== undefined) this.clock.clearTimeout(killTimer);
-      options.signal?.removeEventListener("abort", stop);
-    }
+    return {
+      process,
+      stop,
+      ended: (status, stdout, stderr) => {
+        this.#reclaimer.childEnded();
+        return {
+          code: status.signal ? 128 + signalNumber(status.signal) : status.code,
+          timedOut,
+          stdout,
+          stderr,
+        };
+      },
+      dispose: () => {
+        if (timeout !== undefined) this.clock.clearTimeout(timeout);
+        if (killTimer !== undefined) this.clock.clearTimeout(killTimer);
+        options.signal?.removeEventListener("abort", stop);
+      },
+    };
   }
 
   /** The user's build: inherited stdio and environment, our signals forwarded. */
@@ -265,6 +297,17 @@ export class DenoSystem implements System {
   stderr(text: string): void {
     (this.#options.stderr ?? writeAll(Deno.stderr))(text);
   }
+}
+
+/** A child started by {@linkcode DenoSystem}, with how to stop it and how to end its bookkeeping. */
+interface StartedChild {
+  readonly process: Deno.ChildProcess;
+  /** SIGTERM now, SIGKILL after the grace period. */
+  readonly stop: () => void;
+  /** Its result, once it exited. */
+  readonly ended: (status: Deno.CommandStatus, stdout: string, stderr: string) => CommandResult;
+  /** Clears its timers and listeners. */
+  readonly dispose: () => void;
 }
 
 function writeAll(stream: { writeSync(p: Uint8Array): number }): (text: string) => void {

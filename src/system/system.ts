@@ -42,6 +42,28 @@ export interface CommandRunner {
   run(program: string, options: RunOptions): Promise<CommandResult>;
 }
 
+/** A command whose standard output is read as a stream (a NAR from `nix-store --dump`). */
+export interface StreamedCommand {
+  /** Its standard output, read as it is written. Cancelling it does not stop the process. */
+  readonly stdout: ReadableStream<Uint8Array>;
+  /** Resolves once it exited; `stdout` is empty here (it was streamed). */
+  readonly result: Promise<CommandResult>;
+  /** Stops it (SIGTERM, then SIGKILL), e.g. when the upload it feeds failed. */
+  stop(): void;
+}
+
+/** Starts a program whose output is too large to collect. */
+export interface CommandStreamer {
+  /** Starts `program`; its stdout streams, its stderr is collected. Timeout and abort stop it. */
+  stream(program: string, options: RunOptions): StreamedCommand;
+}
+
+/** HTTP requests, through the seam (the built-in Attic client's). */
+export interface HttpClient {
+  /** The web platform's `fetch`. */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+}
+
 /** What the store watch reports: raw file-system facts; the engine decides what they mean. */
 export type StoreEvent =
   /** The entry `name` of the store directory was removed (Nix removes `<path>.lock` when done). */
@@ -87,7 +109,7 @@ export interface ResourceUse {
 }
 
 /** Everything attic-ci does to the world outside its memory and its files. */
-export interface System extends CommandRunner {
+export interface System extends CommandRunner, CommandStreamer, HttpClient {
   /** The environment we run in (read it here, never from `Deno.env`). */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The working directory. */

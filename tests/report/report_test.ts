@@ -7,6 +7,7 @@ import { emptyFinalPushResult, type FinalPushResult } from "../../src/engine/fin
 import { PathTimeline } from "../../src/engine/path_timeline.ts";
 import { buildReport, formatPushCalls, formatReport } from "../../src/report/report.ts";
 import { emptySummary, type SessionSummary } from "../../src/report/session_summary.ts";
+import type { TransferStats } from "../../src/backends/push_backend.ts";
 import { assertEquals, assertIncludes } from "../helpers/assert.ts";
 
 const A = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-a";
@@ -17,7 +18,12 @@ function final(overrides: Partial<FinalPushResult> = {}): FinalPushResult {
   return { ...emptyFinalPushResult(), ...overrides };
 }
 
-function report(summary: SessionSummary, fin: FinalPushResult, timeline = new PathTimeline()) {
+function report(
+  summary: SessionSummary,
+  fin: FinalPushResult,
+  timeline = new PathTimeline(),
+  transfer: TransferStats | null = null,
+) {
   return buildReport({
     command: "exec",
     backend: "nix-copy",
@@ -28,6 +34,7 @@ function report(summary: SessionSummary, fin: FinalPushResult, timeline = new Pa
     exitCode: 0,
     endedAt: 5_000,
     resources: { peakRssBytes: 1024, cpuSeconds: 0.5 },
+    transfer,
   });
 }
 
@@ -111,4 +118,39 @@ Deno.test("formatPushCalls() gives one line per call with its phase and outcome,
 Deno.test("buildReport() passes on how many records a long session left out", () => {
   const r = report({ ...emptySummary(0), omitted: { paths: 12, pushCalls: 3 } }, final());
   assertEquals(r.omitted, { paths: 12, pushCalls: 3 });
+});
+
+Deno.test("the built-in client's counts of a watcher and of the process that ends its session add up, and are listed", () => {
+  const watcher: TransferStats = {
+    uploaded: 3,
+    uploadedBytes: 3 * 1024 * 1024,
+    alreadyCached: 2,
+    fromUpstream: 1,
+    requestRetries: 4,
+  };
+  const atEnd: TransferStats = {
+    uploaded: 1,
+    uploadedBytes: 1024 * 1024,
+    alreadyCached: 0,
+    fromUpstream: 0,
+    requestRetries: 1,
+  };
+  const built = report(
+    { ...emptySummary(0), transfer: watcher },
+    final(),
+    new PathTimeline(),
+    atEnd,
+  );
+  assertEquals(built.transfer, {
+    uploaded: 4,
+    uploadedBytes: 4 * 1024 * 1024,
+    alreadyCached: 2,
+    fromUpstream: 1,
+    requestRetries: 5,
+  });
+  assertIncludes(
+    formatReport(built).details.join("\n"),
+    "built-in client: 4 uploaded (4.0 MiB), 2 already cached, 1 from upstream, 5 request retries",
+  );
+  assertEquals(report(emptySummary(0), final()).transfer, null);
 });

@@ -1,0 +1,350 @@
+/**
+ * The built-in Attic client: the three push endpoints over HTTP, as
+ * `../shared/notes/attic-api.md` describes them — cache-config (whose
+ * `api_endpoint` becomes the base URL unless the configured one is kept),
+ * get-missing-paths, and upload-path with the NAR streamed from
+ * `nix-store --dump` (memory stays bounded whatever its size).
+ *
+ * Robustness the real client lacks: each request has a stall timeout (no
+ * byte sent or received for so long, not a total time, so a slow big upload
+ * lives and a stuck one dies), and connection errors, stalls, 5xx and 429 are
+ * retried with capped exponential backoff and jitter, honouring
+ * `Retry-After`. 400/401/403/404/413 are not retried: they say what to fix.
+ * The token travels only in the `Authorization` header.
+ *
+ * @module
+ */
+
+import { VERSION } from "../version.ts";
+import type { Clock } from "../system/clock.ts";
+import { delay } from "../system/clock.ts";
+import type { CommandStreamer, HttpClient } from "../system/system.ts";
+import { stderrTail } from "../errors.ts";
+import { normalizeEndpoint } from "./attic_config.ts";
+import {
+  AtticApiError,
+  type AtticRequest,
+  httpFailure,
+  type RequestContext,
+  retryAfterMs,
+} from "./api_error.ts";
+import { placeUploadInfo, type UploadInfo } from "./upload_info.ts";
+
+/** What cache-config says that a push needs. */
+export interface CacheConfig {
+  /** The base URL of every later request. */
+  readonly apiEndpoint: string;
+  /** Paths signed by these keys come from upstream: not pushed. */
+  readonly upstreamKeyNames: readonly string[];
+}
+
+/** Options of {@linkcode AtticApi}. */
+export interface AtticApiOptions {
+  /** The configured server URL. */
+  readonly server: string;
+  readonly cache: string;
+  readonly token: string;
+  /** Where the token came from, for messages (e.g. `ATTIC_TOKEN`). */
+  readonly tokenSource: string;
+  /** Keep `server` as the base URL even when cache-config advertises another. @default false */
+  readonly keepEndpoint?: boolean;
+  /** A request with no progress for this long is abandoned (and retried). @default 60000 */
+  readonly stallTimeoutMs?: number;
+  /** Retries of one request. @default 3 */
+  readonly retries?: number;
+  /** First backoff; doubled per retry. @default 1000 */
+  readonly retryDelayMs?: number;
+  /** Cap of one wait, backoff or `Retry-After`. @default 30000 */
+  readonly maxRetryDelayMs?: number;
+  /** Jitter source in [0, 1). @default Math.random */
+  readonly random?: () => number;
+  /** Called before each retry, for the log (never carries the token). */
+  readonly onRetry?: (request: AtticRequest, attempt: number, error: AtticApiError) => void;
+  readonly clock: Clock;
+}
+
+/** What one upload did. */
+export type UploadOutcome = "Uploaded" | "Deduplicated";
+
+/** A request attempt: the abort signal to pass on, and a way to say "still moving". */
+interface Attempt {
+  readonly signal: AbortSignal;
+  readonly progress: () => void;
+}
+
+/** The dump of a NAR failed: retrying the upload cannot help (the path is gone or broken). */
+class NarDumpError extends Error {}
+
+/** The Attic push API for one cache. */
+export class AtticApi {
+  readonly #http: HttpClient;
+  readonly #streamer: CommandStreamer;
+  readonly #options: AtticApiOptions;
+  #config: CacheConfig | null = null;
+  /** Retries made (every request, every reason), for the report. */
+  retries = 0;
+
+  /** @param http how to send requests; @param streamer how to run `nix-store --dump`; @param options server, cache, token, policy */
+  constructor(http: HttpClient, streamer: CommandStreamer, options: AtticApiOptions) {
+    this.#http = http;
+    this.#streamer = streamer;
+    this.#options = options;
+  }
+
+  /** The cache's configuration (asked once per client). */
+  async cacheConfig(signal?: AbortSignal): Promise<CacheConfig> {
+    if (this.#config !== null) return this.#config;
+    const o = this.#options;
+    const base = normalizeEndpoint(o.server);
+    const json = await this.#request(
+      "cache-config",
+      {},
+      signal,
+      async (attempt) =>
+        await this.#http.fetch(
+          new URL(`_api/v1/cache-config/${encodeURIComponent(o.cache)}`, base),
+          {
+            headers: this.#headers(),
+            signal: attempt.signal,
+          },
+        ),
+    ) as { api_endpoint?: unknown; upstream_cache_key_names?: unknown };
+    const advertised = typeof json.api_endpoint === "string" &&
+        /^https?:\/\/\S+$/.test(json.api_endpoint)
+      ? normalizeEndpoint(json.api_endpoint)
+      : null;
+    const upstream = Array.isArray(json.upstream_cache_key_names)
+      ? json.upstream_cache_key_names.filter((k): k is string => typeof k === "string")
+      : [];
+    this.#config = {
+      apiEndpoint: o.keepEndpoint || advertised === null ? base : advertised,
+      upstreamKeyNames: upstream,
+    };
+    return this.#config;
+  }
+
+  /** The hashes among `hashes` the cache does not have. */
+  async missingPaths(hashes: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
+    if (hashes.length === 0) return new Set();
+    const { apiEndpoint } = await this.cacheConfig(signal);
+    const body = JSON.stringify({ cache: this.#options.cache, store_path_hashes: hashes });
+    const json = await this.#request(
+      "get-missing-paths",
+      {},
+      signal,
+      async (attempt) =>
+        await this.#http.fetch(new URL("_api/v1/get-missing-paths", apiEndpoint), {
+          method: "POST",
+          headers: { ...this.#headers(), "content-type": "application/json" },
+          body,
+          signal: attempt.signal,
+        }),
+    ) as { missing_paths?: unknown };
+    if (!Array.isArray(json.missing_paths)) {
+      throw new AtticApiError(
+        "get-missing-paths answered without missing_paths: is --server an attic server?",
+        200,
+        { retryable: false },
+      );
+    }
+    return new Set(json.missing_paths.filter((h): h is string => typeof h === "string"));
+  }
+
+  /**
+   * Uploads one path: its info in the header or a preamble, then its NAR from
+   * `nix-store --dump`, streamed (a fresh dump for every attempt).
+   */
+  async uploadPath(info: UploadInfo, signal?: AbortSignal): Promise<UploadOutcome> {
+    const { apiEndpoint } = await this.cacheConfig(signal);
+    const { headers, preamble } = placeUploadInfo(info);
+    const upload = { path: info.store_path, narSize: info.nar_size };
+    const json = await this.#request("upload-path", { upload }, signal, async (attempt) => {
+      const dump = this.#streamer.stream("nix-store", {
+        args: ["--dump", info.store_path],
+        signal: attempt.signal,
+      });
+      try {
+        return await this.#http.fetch(new URL("_api/v1/upload-path", apiEndpoint), {
+          method: "PUT",
+          headers: { ...this.#headers(), ...headers },
+          body: narBody(preamble, dump.stdout, dump.result, attempt.progress),
+          signal: attempt.signal,
+        });
+      } finally {
+        dump.stop();
+        await dump.result;
+      }
+    }) as { kind?: unknown };
+    return json.kind === "Deduplicated" ? "Deduplicated" : "Uploaded";
+  }
+
+  #headers(): Record<string, string> {
+    return {
+      authorization: `bearer ${this.#options.token}`,
+      "user-agent": `attic-ci/${VERSION}`,
+    };
+  }
+
+  /**
+   * One request with the stall timeout and the retry policy; resolves to the
+   * answer's JSON.
+   */
+  async #request(
+    request: AtticRequest,
+    extra: Pick<RequestContext, "upload">,
+    signal: AbortSignal | undefined,
+    send: (attempt: Attempt) => Promise<Response>,
+  ): Promise<unknown> {
+    const o = this.#options;
+    const context: RequestContext = {
+      request,
+      cache: o.cache,
+      server: o.server,
+      tokenSource: o.tokenSource,
+      ...extra,
+    };
+    const retries = o.retries ?? 3;
+    for (let attempt = 0;; attempt++) {
+      let error: AtticApiError;
+      try {
+        return await this.#attempt(context, signal, send);
+      } catch (thrown) {
+        if (signal?.aborted) throw signal.reason;
+        if (!(thrown instanceof AtticApiError)) throw thrown;
+        error = thrown;
+      }
+      if (!error.retryable || attempt >= retries) throw error;
+      this.retries++;
+      o.onRetry?.(request, attempt + 1, error);
+      await delay(this.#wait(attempt, error), signal, o.clock);
+    }
+  }
+
+  /** How long to wait before retry `attempt + 1`: `Retry-After`, else backoff with jitter. */
+  #wait(attempt: number, error: AtticApiError): number {
+    const o = this.#options;
+    const cap = o.maxRetryDelayMs ?? 30_000;
+    if (error.retryAfterMs !== null) return Math.min(error.retryAfterMs, cap);
+    const backoff = Math.min((o.retryDelayMs ?? 1_000) * 2 ** attempt, cap);
+    // Equal jitter: at least half the backoff, so retries of many uploads spread out.
+    return backoff / 2 + (o.random ?? Math.random)() * (backoff / 2);
+  }
+
+  /** One attempt under a stall watchdog. */
+  async #attempt(
+    context: RequestContext,
+    signal: AbortSignal | undefined,
+    send: (attempt: Attempt) => Promise<Response>,
+  ): Promise<unknown> {
+    const o = this.#options;
+    const stallMs = o.stallTimeoutMs ?? 60_000;
+    const stalled = new AbortController();
+    let timer = o.clock.setTimeout(() => stalled.abort(), stallMs);
+    const progress = () => {
+      o.clock.clearTimeout(timer);
+      timer = o.clock.setTimeout(() => stalled.abort(), stallMs);
+    };
+    const attemptSignal = signal ? AbortSignal.any([signal, stalled.signal]) : stalled.signal;
+    try {
+      const response = await send({ signal: attemptSignal, progress });
+      progress();
+      const text = await response.text();
+      if (!response.ok) {
+        throw httpFailure(
+          response.status,
+          text,
+          context,
+          retryAfterMs(response.headers.get("retry-after"), o.clock.now()),
+        );
+      }
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new AtticApiError(
+          `${context.request} answered ${response.status} with something that is not JSON: ` +
+            `is ${o.server} an attic server?`,
+          response.status,
+          { retryable: false },
+        );
+      }
+    } catch (error) {
+      if (error instanceof AtticApiError) throw error;
+      if (signal?.aborted) throw signal.reason;
+      if (stalled.signal.aborted) {
+        throw new AtticApiError(
+          `${context.request}: no progress for ${stallMs / 1000} s (a stalled connection); ` +
+            `abandoned`,
+          null,
+          { retryable: true },
+        );
+      }
+      const dumpFailure = findCause(error, NarDumpError);
+      if (dumpFailure) {
+        throw new AtticApiError(`${context.request}: ${dumpFailure.message}`, null, {
+          retryable: false,
+        });
+      }
+      throw new AtticApiError(
+        `${context.request}: cannot reach ${o.server}: ${oneLine(error)}`,
+        null,
+        { retryable: true },
+      );
+    } finally {
+      o.clock.clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * The request body: the preamble (if any), then the NAR as `nix-store --dump`
+ * writes it. Pulled chunk by chunk as the connection takes them (memory stays
+ * bounded), each pull counted as progress; a dump that fails errors the body.
+ */
+function narBody(
+  preamble: Uint8Array | null,
+  nar: ReadableStream<Uint8Array>,
+  dumped: Promise<{ code: number; timedOut: boolean; stderr: string }>,
+  progress: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = nar.getReader();
+  let first = preamble;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      progress();
+      if (first !== null) {
+        controller.enqueue(first);
+        first = null;
+        return;
+      }
+      const { value, done } = await reader.read();
+      if (!done) return controller.enqueue(value);
+      const result = await dumped;
+      if (result.code === 0) return controller.close();
+      controller.error(
+        new NarDumpError(
+          `nix-store --dump exited with ${result.code}: ${stderrTail(result.stderr)}`,
+        ),
+      );
+    },
+    async cancel(reason) {
+      await reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** The first error of type `type` in `error`'s cause chain. */
+function findCause<T extends Error>(
+  error: unknown,
+  type: new (...args: never[]) => T,
+): T | null {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof type) return e;
+  }
+  return null;
+}
+
+/** An error's message on one line. */
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, " ").slice(0, 300);
+}
