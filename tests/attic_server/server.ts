@@ -6,13 +6,27 @@
  * not match its hash, references that are full paths), so a client bug shows
  * here instead of in a later `nix` run. What it stored it serves as a signed
  * Nix binary cache, so the real Nix proves the NARs and metadata right by
- * substituting from it. Faults are injected per test through {@linkcode ServerFaults}.
+ * substituting from it. Faults are injected per test through {@linkcode ServerFaults};
+ * a modelled network ({@linkcode NetworkModel}) slows it down for benchmarks.
+ *
+ * Clients talk to it through a small TCP proxy ({@linkcode startTcpProxy}), so
+ * that a fault can cut a connection mid-body and a stalled upload can see its
+ * client leave.
+ *
+ * @example
+ * ```ts
+ * const server = await startAtticServer({ secret, caches: { main: {} }, dir });
+ * server.faults.drop = { afterBytes: 65536, times: 1 };
+ * // … a client pushes to server.url …
+ * await server.close();
+ * ```
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
 import { toNix32 } from "../attic_double/nix_store.ts";
+import { type ProxiedConnection, startTcpProxy } from "./tcp_proxy.ts";
 import { grantsOf, permissionOn } from "./tokens.ts";
 
 /** One cache the server holds. */
@@ -23,28 +37,85 @@ export interface CacheOptions {
   readonly upstreamKeyNames?: readonly string[];
 }
 
-/** Faults, changed by a test while the server runs. */
+/**
+ * Faults, changed by a test while the server runs. Byte counts are of the NAR,
+ * the body after any preamble. An upload whose NAR ends before `afterBytes`
+ * passes by a `stall` or `drop` untouched and does not count against `times`.
+ */
 export interface ServerFaults {
   /** Answer the next `times` API requests (of `route`, or any) with `status` instead. */
   fail?: { status: 429 | 500 | 502 | 503; times: number; retryAfter?: number; route?: ApiRoute };
-  /** Stop reading an upload after this many body bytes, and never answer it. */
-  stallAfterBytes?: number;
+  /**
+   * A stalled stream: the next `times` uploads to pass `afterBytes` stop being
+   * read there and are never answered. `times` drops by one as each stall
+   * starts. The handler ends when the client gives up (its connection closes),
+   * or on {@linkcode AtticServer.close}, and is recorded with status 0 and
+   * `stalled: true`. The client's leaving is seen once the proxy has read what
+   * the client sent before it: at once for a body that fit the socket buffers
+   * (some MiB), otherwise only on close(), as a real server that stopped
+   * reading would not see it either.
+   */
+  stall?: { afterBytes: number; times: number };
+  /**
+   * A dropped connection: the next `times` uploads to pass `afterBytes` (give
+   * or take the chunk in flight) have their TCP connection closed at once, with
+   * no HTTP response; a fetch client sees a network error (`TypeError`).
+   * `times` drops by one on each drop; each is recorded with status 0 and
+   * `dropped: true`, and nothing of it is stored.
+   */
+  drop?: { afterBytes: number; times: number };
   /** Refuse an upload body larger than this with 413, as a proxy with a body limit does. */
   maxBodyBytes?: number;
+}
+
+/**
+ * A modelled network between the client and the server (the shape of
+ * `bench/network.ts`'s `NetworkModel`).
+ */
+export interface NetworkModel {
+  /** Milliseconds each API request waits before it is handled (binary cache reads do not). */
+  readonly latencyMs: number;
+  /**
+   * NAR bytes per second the server reads upload bodies at, over one link all
+   * uploads share (one CI machine's uplink); `null` means unlimited.
+   */
+  readonly bandwidthBps: number | null;
 }
 
 /** The three push endpoints. */
 export type ApiRoute = "cache-config" | "get-missing-paths" | "upload-path";
 
-/** One request the server answered (for the tests' assertions). */
+/** One request the server has finished with (for the tests' assertions). */
 export interface RequestRecord {
   readonly method: string;
   readonly path: string;
+  /**
+   * The status answered, or 0 if no answer was sent: a stall, a drop, or a
+   * client that left first.
+   */
   readonly status: number;
   /** upload-path: the store path hash uploaded. */
   readonly hash?: string;
   /** Whether an Authorization header came with it. */
   readonly authorized: boolean;
+  /** upload-path, once its body was being read: the NAR bytes read (after any preamble). */
+  readonly narBytes?: number;
+  /** Stalled by {@linkcode ServerFaults.stall} (status 0). */
+  readonly stalled?: true;
+  /** Its connection was cut by {@linkcode ServerFaults.drop} (status 0). */
+  readonly dropped?: true;
+}
+
+/** Counters of a running server, from {@linkcode AtticServer.stats}. */
+export interface ServerStats {
+  /** API requests received, by route, whatever their answer (injected faults included). */
+  readonly requests: Readonly<Record<ApiRoute, number>>;
+  /** Binary cache requests received (`nix-cache-info`, narinfo, NAR). */
+  readonly cacheRequests: number;
+  /** NAR bytes read from all upload bodies, stored or not. */
+  readonly uploadBytes: number;
+  /** NAR bytes of the uploads that were stored (answered 200). */
+  readonly storedBytes: number;
 }
 
 /** Options of {@linkcode startAtticServer}. */
@@ -56,19 +127,31 @@ export interface AtticServerOptions {
   readonly dir: string;
   /** `api_endpoint` in cache-config. @default the URL the request came to */
   readonly apiEndpoint?: string;
+  /** A modelled network (latency per API request, upload bandwidth). @default none */
+  readonly network?: NetworkModel;
+  /**
+   * Keep uploaded NARs in `dir`. When false, an upload's hash and size are
+   * still checked as it streams, but nothing is written (for uploads of a
+   * GiB): its narinfo is served, its NAR is 404. @default true
+   */
+  readonly keepNars?: boolean;
 }
 
 /** A running server. */
 export interface AtticServer {
-  /** `http://127.0.0.1:<port>/`: the endpoint a client is configured with. */
+  /** `http://127.0.0.1:<port>/` (the proxy's): the endpoint a client is configured with. */
   readonly url: string;
   /** `<cache>`'s public key, for Nix's `trusted-public-keys`. */
   publicKey(cache: string): string;
-  /** The requests answered so far. */
+  /** The requests finished so far, in the order they finished. */
   readonly requests: RequestRecord[];
+  /** The faults to inject, changed by the test while the server runs. */
   readonly faults: ServerFaults;
   /** Store path hashes stored in `cache`. */
   stored(cache: string): string[];
+  /** A snapshot of the server's counters. */
+  stats(): ServerStats;
+  /** Releases stalled uploads, closes every connection and the server; idempotent. */
   close(): Promise<void>;
 }
 
@@ -89,8 +172,13 @@ interface UploadInfo {
 interface StoredPath {
   readonly info: UploadInfo;
   readonly narHashBase32: string;
-  readonly narFile: string;
+  /** `null` when the NAR was not kept (`keepNars: false`). */
+  readonly narFile: string | null;
 }
+
+/** What a finished request adds to its {@linkcode RequestRecord}. */
+type RecordExtra = Pick<RequestRecord, "hash" | "stalled" | "dropped">;
+type Recorder = (status: number, extra?: RecordExtra) => void;
 
 interface CacheState {
   readonly options: CacheOptions;
@@ -123,8 +211,39 @@ class HttpError extends Error {
   }
 }
 
-/** Starts the server on a free port of 127.0.0.1. */
+/** The request gets no answer: a stall or a drop injected, or its client has left. */
+class NoAnswer extends Error {
+  constructor(readonly extra: RecordExtra = {}) {
+    super("no answer");
+  }
+}
+
+/**
+ * Starts the server on a free port of 127.0.0.1, behind its proxy.
+ *
+ * @example
+ * ```ts
+ * const server = await startAtticServer({
+ *   secret,
+ *   caches: { main: {}, open: { public: true } },
+ *   dir,
+ *   network: { latencyMs: 100, bandwidthBps: 4 * 1024 * 1024 },
+ * });
+ * ```
+ */
 export async function startAtticServer(options: AtticServerOptions): Promise<AtticServer> {
+  const network = options.network ?? { latencyMs: 0, bandwidthBps: null };
+  if (!(network.latencyMs >= 0)) {
+    throw new RangeError(
+      `Cannot start the Attic test server as network.latencyMs must be 0 or more: current value is ${network.latencyMs}`,
+    );
+  }
+  if (network.bandwidthBps !== null && !(network.bandwidthBps > 0)) {
+    throw new RangeError(
+      `Cannot start the Attic test server as network.bandwidthBps must be positive or null: current value is ${network.bandwidthBps}`,
+    );
+  }
+  const keepNars = options.keepNars ?? true;
   await Deno.mkdir(options.dir, { recursive: true });
   const caches = new Map<string, CacheState>();
   for (const [name, cacheOptions] of Object.entries(options.caches)) {
@@ -144,43 +263,69 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
   }
   const requests: RequestRecord[] = [];
   const faults: ServerFaults = {};
-  const stalled = Promise.withResolvers<void>();
+  const counts: Record<ApiRoute, number> = {
+    "cache-config": 0,
+    "get-missing-paths": 0,
+    "upload-path": 0,
+  };
+  let cacheRequests = 0;
+  let uploadBytes = 0;
+  let storedBytes = 0;
+  /** When the modelled link is free again (`performance.now()` time). */
+  let linkFreeAt = 0;
+  const closing = new AbortController();
 
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
-    const url = new URL(req.url);
-    const record = (status: number, hash?: string) =>
-      requests.push({
-        method: req.method,
-        path: url.pathname,
-        status,
-        authorized: req.headers.has("authorization"),
-        ...(hash ? { hash } : {}),
-      });
-    try {
-      const response = await route(req, url, record);
-      return response;
-    } catch (error) {
-      if (error instanceof HttpError) {
-        record(error.status);
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req, info) => {
+      const url = new URL(req.url);
+      // The client's connection, through the proxy (absent for a client that came round it).
+      const connection = proxy.upstream(info.remoteAddr.port);
+      // Not req.signal: Deno does not abort it for a client that left while its body is not
+      // read (and warns of its legacy abort on success); the proxy sees the connection close.
+      const gone = connection
+        ? AbortSignal.any([closing.signal, connection.closed])
+        : closing.signal;
+      const upload: UploadProgress = { narBytes: null };
+      const record: Recorder = (status, extra = {}) =>
+        requests.push({
+          method: req.method,
+          path: url.pathname,
+          status,
+          authorized: req.headers.has("authorization"),
+          ...(extra.hash !== undefined ? { hash: extra.hash } : {}),
+          ...(upload.narBytes !== null ? { narBytes: upload.narBytes } : {}),
+          ...(extra.stalled ? { stalled: true as const } : {}),
+          ...(extra.dropped ? { dropped: true as const } : {}),
+        });
+      try {
+        return await route({ req, url, record, connection, gone, upload });
+      } catch (error) {
+        if (error instanceof NoAnswer || (gone.aborted && !(error instanceof HttpError))) {
+          record(0, error instanceof NoAnswer ? error.extra : {});
+          await req.body?.cancel().catch(() => {});
+          return new Response(null, { status: 500 }); // to nobody
+        }
+        if (error instanceof HttpError) {
+          record(error.status);
+          return Response.json(
+            { code: error.status, error: error.kind, message: error.message },
+            { status: error.status },
+          );
+        }
+        record(500);
         return Response.json(
-          { code: error.status, error: error.kind, message: error.message },
-          { status: error.status },
+          { code: 500, error: "InternalServerError", message: String(error) },
+          { status: 500 },
         );
       }
-      record(500);
-      return Response.json(
-        { code: 500, error: "InternalServerError", message: String(error) },
-        { status: 500 },
-      );
-    }
-  });
-  const base = `http://127.0.0.1:${server.addr.port}/`;
+    },
+  );
+  const proxy = startTcpProxy({ hostname: "127.0.0.1", port: server.addr.port });
+  const base = `http://127.0.0.1:${proxy.port}/`;
 
-  async function route(
-    req: Request,
-    url: URL,
-    record: (status: number, hash?: string) => void,
-  ): Promise<Response> {
+  async function route(exchange: Exchange): Promise<Response> {
+    const { req, url, record, gone } = exchange;
     const api = /^\/_api\/v1\/(cache-config\/([^/]+)|get-missing-paths|upload-path)$/.exec(
       url.pathname,
     );
@@ -188,6 +333,11 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
       const name: ApiRoute = api[2] !== undefined
         ? "cache-config"
         : api[1] as "get-missing-paths" | "upload-path";
+      counts[name]++;
+      if (network.latencyMs > 0) {
+        await sleep(network.latencyMs, gone);
+        if (gone.aborted) throw new NoAnswer();
+      }
       const fail = faults.fail;
       if (fail && fail.times > 0 && (fail.route === undefined || fail.route === name)) {
         fail.times--;
@@ -210,8 +360,9 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
         return await missingPaths(req, record);
       }
       if (req.method !== "PUT") throw new HttpError(405, "MethodNotAllowed", "PUT only");
-      return await uploadPath(req, record);
+      return await uploadPath(exchange);
     }
+    cacheRequests++;
     const cacheFile =
       /^\/([^/]+)\/(nix-cache-info|([0-9a-df-np-sv-z]{32})\.narinfo|nar\/([0-9a-df-np-sv-z]{32})\.nar)$/
         .exec(url.pathname);
@@ -302,10 +453,8 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
     return Response.json({ missing_paths: hashes.filter((h) => !cache.paths.has(h)) });
   }
 
-  async function uploadPath(
-    req: Request,
-    record: (status: number, hash?: string) => void,
-  ): Promise<Response> {
+  async function uploadPath(exchange: Exchange): Promise<Response> {
+    const { req, record, connection, gone, upload } = exchange;
     if (!req.body) throw new HttpError(400, "RequestError", "The request has no body.");
     const reader = req.body.getReader();
     let pending: Uint8Array = new Uint8Array(0);
@@ -334,21 +483,44 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
 
     const narFile = `${options.dir}/${info.cache}-${info.store_path_hash}.nar`;
     const partial = `${narFile}.${crypto.randomUUID()}.part`;
-    const file = await Deno.open(partial, { write: true, createNew: true });
+    const file = keepNars ? await Deno.open(partial, { write: true, createNew: true }) : null;
     const hash = createHash("sha256");
     let size = 0;
+    upload.narBytes = 0;
     try {
       const take = async (chunk: Uint8Array) => {
-        size += chunk.length;
-        if (faults.maxBodyBytes !== undefined && size > faults.maxBodyBytes) {
+        if (faults.maxBodyBytes !== undefined && size + chunk.length > faults.maxBodyBytes) {
           throw new HttpError(413, "PayloadTooLarge", "Request Entity Too Large");
         }
-        if (faults.stallAfterBytes !== undefined && size > faults.stallAfterBytes) {
-          await stalled.promise; // never answers while the server runs
-          throw new HttpError(503, "Stalled", "stalled");
+        const drop = faults.drop;
+        if (drop && drop.times > 0 && size + chunk.length > drop.afterBytes) {
+          drop.times--;
+          if (connection === undefined) {
+            throw new Error("Cannot drop the connection as it did not come through the proxy");
+          }
+          connection.cut();
+          throw new NoAnswer({ dropped: true });
+        }
+        const stall = faults.stall;
+        if (stall && stall.times > 0 && size + chunk.length > stall.afterBytes) {
+          stall.times--;
+          await aborted(gone); // until the client leaves or the server closes
+          throw new NoAnswer({ stalled: true });
+        }
+        size += chunk.length;
+        upload.narBytes = size;
+        uploadBytes += chunk.length;
+        if (network.bandwidthBps !== null) {
+          // One shared link: this chunk goes after every chunk already on it.
+          const now = performance.now();
+          linkFreeAt = Math.max(linkFreeAt, now) + (chunk.length * 1000) / network.bandwidthBps;
+          if (linkFreeAt - now >= 1) await sleep(linkFreeAt - now, gone);
+          if (gone.aborted) throw new NoAnswer();
         }
         hash.update(chunk);
-        for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
+        if (file) {
+          for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
+        }
       };
       if (pending.length > 0) await take(pending);
       for (;;) {
@@ -358,23 +530,28 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
       }
     } catch (error) {
       await reader.cancel().catch(() => {});
-      file.close();
-      await Deno.remove(partial).catch(() => {});
+      file?.close();
+      if (file) await Deno.remove(partial).catch(() => {});
       throw error;
     }
-    file.close();
+    file?.close();
     const digest = new Uint8Array(hash.digest());
     const base32 = toNix32(digest);
     const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
     const expected = info.nar_hash.slice("sha256:".length);
     if (size !== info.nar_size || (expected !== hex && expected !== base32)) {
-      await Deno.remove(partial);
+      if (file) await Deno.remove(partial);
       throw new HttpError(400, "RequestError", "Bad NAR Hash or Size");
     }
     const existed = cache.paths.get(info.store_path_hash)?.narHashBase32 === base32;
-    await Deno.rename(partial, narFile);
-    cache.paths.set(info.store_path_hash, { info, narHashBase32: base32, narFile });
-    record(200, info.store_path_hash);
+    if (file) await Deno.rename(partial, narFile);
+    cache.paths.set(info.store_path_hash, {
+      info,
+      narHashBase32: base32,
+      narFile: file ? narFile : null,
+    });
+    storedBytes += size;
+    record(200, { hash: info.store_path_hash });
     return Response.json({
       kind: existed ? "Deduplicated" : "Uploaded",
       file_size: size,
@@ -385,7 +562,7 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
   async function serveCacheFile(
     req: Request,
     match: RegExpExecArray,
-    record: (status: number) => void,
+    record: Recorder,
   ): Promise<Response> {
     const { cache, read, authenticated } = await access(req, decodeURIComponent(match[1]!));
     if (!read) throw denied(authenticated);
@@ -396,8 +573,14 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
     const hash = match[3] ?? match[4]!;
     const stored = cache.paths.get(hash);
     if (stored === undefined) throw new HttpError(404, "NotFound", "The path does not exist.");
+    if (match[3] !== undefined) {
+      record(200);
+      return new Response(await narinfo(cache, stored));
+    }
+    if (stored.narFile === null) {
+      throw new HttpError(404, "NotFound", "The NAR was not kept (keepNars: false).");
+    }
     record(200);
-    if (match[3] !== undefined) return new Response(await narinfo(cache, stored));
     return new Response((await Deno.open(stored.narFile)).readable);
   }
 
@@ -429,15 +612,21 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
     return lines.join("\n") + "\n";
   }
 
+  let closed: Promise<void> | null = null;
   return {
     url: base,
     publicKey: (name) => caches.get(name)!.publicKey,
     requests,
     faults,
     stored: (name) => [...(caches.get(name)?.paths.keys() ?? [])],
-    async close() {
-      stalled.resolve();
-      await server.shutdown();
+    stats: () => ({ requests: { ...counts }, cacheRequests, uploadBytes, storedBytes }),
+    close() {
+      closed ??= (async () => {
+        closing.abort(); // releases stalls and modelled waits
+        await proxy.close(); // every client's connection, so no handler waits on one
+        await server.shutdown();
+      })();
+      return closed;
     },
   };
 }
@@ -497,4 +686,43 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
+}
+
+/** One request being handled. */
+interface Exchange {
+  readonly req: Request;
+  readonly url: URL;
+  readonly record: Recorder;
+  /** Its client's connection through the proxy. */
+  readonly connection: ProxiedConnection | undefined;
+  /** Aborted once no answer can reach the client (or the server closes). */
+  readonly gone: AbortSignal;
+  readonly upload: UploadProgress;
+}
+
+/** The NAR bytes of an upload read so far; `null` before its body is read. */
+interface UploadProgress {
+  narBytes: number | null;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Resolves when `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
 }
