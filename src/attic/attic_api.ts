@@ -80,7 +80,7 @@ export class AtticApi {
   readonly #http: HttpClient;
   readonly #streamer: CommandStreamer;
   readonly #options: AtticApiOptions;
-  #config: CacheConfig | null = null;
+  #config: Promise<CacheConfig> | null = null;
   /** Retries made (every request, every reason), for the report. */
   retries = 0;
 
@@ -91,9 +91,21 @@ export class AtticApi {
     this.#options = options;
   }
 
-  /** The cache's configuration (asked once per client). */
-  async cacheConfig(signal?: AbortSignal): Promise<CacheConfig> {
-    if (this.#config !== null) return this.#config;
+  /**
+   * The cache's configuration, asked once per client: concurrent pushes share
+   * one request; a failure that a retry cannot cure is kept, others are not.
+   */
+  cacheConfig(signal?: AbortSignal): Promise<CacheConfig> {
+    if (this.#config === null) {
+      this.#config = this.#fetchCacheConfig(signal);
+      this.#config.catch((error) => {
+        if (!(error instanceof AtticApiError && error.refusesAll)) this.#config = null;
+      });
+    }
+    return this.#config;
+  }
+
+  async #fetchCacheConfig(signal?: AbortSignal): Promise<CacheConfig> {
     const o = this.#options;
     const base = normalizeEndpoint(o.server);
     const json = await this.#request(
@@ -116,11 +128,10 @@ export class AtticApi {
     const upstream = Array.isArray(json.upstream_cache_key_names)
       ? json.upstream_cache_key_names.filter((k): k is string => typeof k === "string")
       : [];
-    this.#config = {
+    return {
       apiEndpoint: o.keepEndpoint || advertised === null ? base : advertised,
       upstreamKeyNames: upstream,
     };
-    return this.#config;
   }
 
   /** The hashes among `hashes` the cache does not have. */

@@ -119,14 +119,39 @@ export function formatReport(report: Report): { summary: string; details: string
       `deferred: ${report.deferred} paths recorded while no attic client was available`,
     );
   }
-  for (const path of report.failed.slice(0, 20)) {
-    details.push(`  not pushed: ${path}: ${report.failures[path] ?? "unknown error"}`);
-  }
-  if (report.failed.length > 20) details.push(`  … and ${report.failed.length - 20} more`);
+  details.push(...failureLines(report));
   return {
     summary: `watch-store pushed ${report.incremental} store paths incrementally`,
     details,
   };
+}
+
+/** Failed paths listed; beyond that, "… and N more". */
+const FAILURE_LINES = 20;
+
+/**
+ * One line per failed path with its reason, except that paths failing for the
+ * same reason (a refused token fails them all) share one line.
+ */
+function failureLines(report: Report): string[] {
+  const byReason = new Map<string, StorePath[]>();
+  for (const path of report.failed) {
+    const reason = report.failures[path] ?? "unknown error";
+    byReason.set(reason, [...(byReason.get(reason) ?? []), path]);
+  }
+  const lines: string[] = [];
+  let listed = 0;
+  for (const [reason, paths] of byReason) {
+    if (lines.length === FAILURE_LINES) break;
+    lines.push(
+      paths.length === 1
+        ? `  not pushed: ${paths[0]}: ${reason}`
+        : `  not pushed: ${paths.length} paths (${paths[0]}, …): ${reason}`,
+    );
+    listed += paths.length;
+  }
+  if (listed < report.failed.length) lines.push(`  … and ${report.failed.length - listed} more`);
+  return lines;
 }
 
 /** What a run brings to {@linkcode buildReport}. */

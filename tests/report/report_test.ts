@@ -154,3 +154,16 @@ Deno.test("the built-in client's counts of a watcher and of the process that end
   );
   assertEquals(report(emptySummary(0), final()).transfer, null);
 });
+
+Deno.test("paths that failed for the same reason share one line in the report", () => {
+  const summary = {
+    ...emptySummary(0),
+    failures: { [A]: "refused (401)", [B]: "refused (401)", [C]: "HTTP 500" },
+  };
+  const details = formatReport(report(summary, final())).details;
+  const failed = details.filter((line) => line.startsWith("  not pushed"));
+  assertEquals(failed, [
+    `  not pushed: 2 paths (${A}, …): refused (401)`,
+    `  not pushed: ${C}: HTTP 500`,
+  ]);
+});
