@@ -5,10 +5,10 @@
  * references and a hex NAR hash.
  */
 
-import { DenoSystem } from "../../src/system/deno_system.ts";
 import { NixPathInfoReader } from "../../src/store/path_info.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
-import { graphBuild, newTag, NIX_TEST_ENV, sh, storePathsOf } from "../helpers/nix.ts";
+import { testSystem } from "../helpers/context.ts";
+import { graphBuild, newTag, sh, storePathsOf } from "../helpers/nix.ts";
 
 const A = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-a";
 const B = "/nix/store/1123456789abcdfghijklmnpqrsvwxyz-b";
@@ -17,9 +17,7 @@ const SRI = "sha256-YnsWr1wVHQHeh2++j/BN8sKgOcxlo92l9SkHPE19Uuc=";
 const HEX = "sha256:627b16af5c151d01de876fbe8ff04df2c2a039cc65a3dda5f529073c4d7d52e7";
 
 function reader(): NixPathInfoReader {
-  return new NixPathInfoReader(
-    new DenoSystem({ env: { ...Deno.env.toObject(), ...NIX_TEST_ENV }, cwd: "/", selfCommand: [] }),
-  );
+  return new NixPathInfoReader(testSystem());
 }
 
 Deno.test("parse() reads Nix 2.8's list, sorting references and naming no signature as none", () => {
