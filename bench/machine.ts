@@ -21,6 +21,8 @@ export interface MachineInfo {
   readonly atticCiSources: string;
   /** SHA-256 (first 12 hex digits) of the attic stand-in's sources when the run started. */
   readonly atticDoubleSources: string;
+  /** The same of the Attic test server's sources (absent in older results). */
+  readonly atticServerSources?: string;
 }
 
 /** Collect the machine's description; unknown parts become "unknown". */
@@ -49,6 +51,7 @@ export async function describeMachine(repoRoot: string): Promise<MachineInfo> {
     atticCi,
     atticCiSources: await treeHash(`${repoRoot}/src`),
     atticDoubleSources: await treeHash(`${repoRoot}/tests/attic_double`),
+    atticServerSources: await treeHash(`${repoRoot}/tests/attic_server`),
   };
 }
 

@@ -1,17 +1,22 @@
 /**
- * `deno task bench`: compares attic-ci with pushing at the end of the build
- * and with Nix's post-build-hook, on generated derivation graphs, and prints
- * (and with `--full`, documents) the results. See docs/benchmarks.md.
+ * `deno task bench`: compares attic-ci (through the attic CLI and with its
+ * built-in client) with pushing at the end of the build and with Nix's
+ * post-build-hook, on generated derivation graphs whose builders sleep or
+ * compute, and prints (and with `--full`, documents) the results. See
+ * docs/benchmarks.md.
  *
  * @module
  */
 
 import { ROOT, sh } from "../tests/helpers/nix.ts";
+import { type ServerLaunch, startServerTarget } from "./cache_target.ts";
+import { calibrateCpuLoop } from "./cpu_work.ts";
 import { describeMachine } from "./machine.ts";
-import { describeNetwork } from "./network.ts";
+import { describeNetwork, NO_NETWORK } from "./network.ts";
 import { type BenchOptions, HELP, MAX_JOBS, parseBenchArgs } from "./options.ts";
-import { failureTable, timingTable, toText } from "./render_table.ts";
+import { clientTable, failureTable, timingTable, toText } from "./render_table.ts";
 import { type BenchResults, headline, type ScenarioEntry, scenarioTitle } from "./results.ts";
+import { STRATEGIES } from "./strategies.ts";
 import { runScenario } from "./suite.ts";
 import { summarizeScenario } from "./summary.ts";
 import { writeDocs } from "./write_docs.ts";
@@ -48,7 +53,11 @@ export async function run(argv: readonly string[]): Promise<number> {
 async function measure(options: BenchOptions): Promise<BenchResults | null> {
   const helperArgv = [Deno.execPath(), "run", "-A", "--quiet", `${ROOT}/src/main.ts`];
   const atticDouble = `${ROOT}/tests/attic_double/attic`;
-  // Warm up the helper and the attic stand-in (Deno's caches), untimed.
+  const server: ServerLaunch = {
+    denoArgv: [Deno.execPath(), "run", "-A", "--quiet"],
+    module: `${ROOT}/bench/attic_server_child.ts`,
+  };
+  // Warm up the helper and the stand-ins (Deno's caches), untimed.
   for (const [program, ...args] of [[...helperArgv, "--version"], [atticDouble, "--version"]]) {
     const warm = await sh(program!, args);
     if (warm.code !== 0) {
@@ -56,14 +65,35 @@ async function measure(options: BenchOptions): Promise<BenchResults | null> {
       return null;
     }
   }
+  const workDir = await Deno.makeTempDir({ prefix: "attic-ci-bench-" });
+  const needsServer = options.scenarios.some((s) =>
+    s.strategies.some((id) => STRATEGIES[id].cache === "attic-server")
+  );
+  if (needsServer) {
+    try {
+      await Deno.mkdir(`${workDir}/warm-up`);
+      await (await startServerTarget(`${workDir}/warm-up`, NO_NETWORK, server)).finish();
+      await Deno.remove(`${workDir}/warm-up`, { recursive: true });
+    } catch (error) {
+      console.error(`bench: ${(error as Error).message}`);
+      return null;
+    }
+  }
   const startedAt = new Date().toISOString();
   const machine = await describeMachine(ROOT);
   console.error(`bench: preset ${options.preset}, ${machine.cores} cores, ${machine.nix}`);
-  const workDir = await Deno.makeTempDir({ prefix: "attic-ci-bench-" });
+  let loopsPerSecond: number | null = null;
+  if (options.scenarios.some((s) => s.builders === "cpu")) {
+    loopsPerSecond = await calibrateCpuLoop();
+    console.error(
+      `bench: computing builders: ${loopsPerSecond} iterations of the shell loop per CPU second`,
+    );
+  }
   const scenarios: ScenarioEntry[] = [];
   for (const scenario of options.scenarios) {
     console.error(
-      `bench: scenario ${scenario.id}: ${scenario.shape.nodes} derivations, ` +
+      `bench: scenario ${scenario.id}: ${scenario.shape.nodes} derivations ` +
+        `(builders ${scenario.builders === "cpu" ? "compute" : "sleep"}), ` +
         `${describeNetwork(scenario.network)}, ${scenario.rounds} round(s) of ${
           scenario.strategies.join(",")
         }`,
@@ -72,6 +102,8 @@ async function measure(options: BenchOptions): Promise<BenchResults | null> {
       maxJobs: MAX_JOBS,
       workDir,
       atticDouble,
+      server,
+      loopsPerSecond,
       helperArgv,
       runTimeoutSeconds: 3600,
       log: (line) => console.error(line),
@@ -113,6 +145,14 @@ async function publish(results: BenchResults, options: BenchOptions): Promise<nu
     console.log("");
     console.log(`${scenarioTitle(result)} (${result.scenario.rounds} round(s), medians (min–max))`);
     console.log(toText(summary.failing ? failureTable(summary) : timingTable(summary)));
+  }
+  const clients = clientTable(
+    results.scenarios.map((s) => ({ title: scenarioTitle(s.result), summary: s.summary })),
+  );
+  if (clients !== null) {
+    console.log("");
+    console.log("attic-ci through the attic CLI (d) beside its built-in client (f), medians");
+    console.log(toText(clients));
   }
   if (results.scenarios.some((s) => s.result.scenario.shape.nodes < 100)) {
     console.log(

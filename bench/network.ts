@@ -1,8 +1,13 @@
 /**
- * The modelled network between the CI machine and the cache. The attic test
- * double sleeps for it: a fixed latency per `attic push` invocation (one
- * session: connection, auth, cache-config and get-missing-paths round trips)
- * plus the NAR bytes it uploads divided by the bandwidth.
+ * The modelled network between the CI machine and the cache, the same link
+ * for both stand-ins. The attic CLI test double sleeps for it: a fixed latency
+ * per `attic push` invocation (one session: connection, auth, cache-config and
+ * get-missing-paths round trips) plus the NAR bytes it uploads divided by the
+ * bandwidth, path after path. The Attic test server, which the built-in
+ * client talks to, gets the same two numbers: the latency before every API
+ * request it answers (so one push call of the built-in client pays it for its
+ * get-missing-paths and again for every upload, `--attic-jobs` at a time), and
+ * the bandwidth as one link that all upload bodies share.
  *
  * @module
  */
@@ -47,4 +52,12 @@ export function describeNetwork(model: NetworkModel): string {
     ? "unlimited bandwidth"
     : `${(model.bandwidthBps / 1024 / 1024).toFixed(1)} MiB/s`;
   return `${model.latencyMs} ms per push + ${bandwidth}`;
+}
+
+/** The Attic test server's `network` option for a model: the same latency and bandwidth. */
+export function serverNetwork(model: NetworkModel): {
+  latencyMs: number;
+  bandwidthBps: number | null;
+} {
+  return { latencyMs: model.latencyMs, bandwidthBps: model.bandwidthBps };
 }

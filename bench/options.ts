@@ -1,8 +1,8 @@
 /**
- * The benchmark's options: the scenarios to run (graph shape, network, rounds)
- * and what to write. Two presets, `quick` (under ~3 minutes on 2 cores) and
- * `full` (the run documented in docs/benchmarks.md, the default), and a pure
- * parser for the few overrides people use.
+ * The benchmark's options: the scenarios to run (graph shape, builders,
+ * network, rounds) and what to write. Two presets, `quick` (about 4 minutes
+ * on 2 cores) and `full` (the run documented in docs/benchmarks.md, the
+ * default), and a pure parser for the few overrides people use.
  *
  * @module
  */
@@ -12,11 +12,20 @@ import { DEFAULT_SHAPE, type GraphShape } from "./graph.ts";
 import { MODELLED_NETWORK, type NetworkModel, NO_NETWORK } from "./network.ts";
 import { parseStrategyList, STRATEGY_IDS, type StrategyId } from "./strategies.ts";
 
-/** One set of runs on one graph shape and network. */
+/**
+ * What the graph's builders do for their build time: sleep (the CPUs stay
+ * free for pushing), or compute (a fixed amount of work that takes longer
+ * when pushing wants the same cores, as a compiler would).
+ */
+export type Builders = "sleep" | "cpu";
+
+/** One set of runs on one graph shape, kind of builder and network. */
 export interface Scenario {
-  /** Short identifier, e.g. "n500-modelled" or "n500-fail". */
+  /** Short identifier, e.g. "n500-modelled", "n100-modelled-cpu" or "n500-fail". */
   readonly id: string;
   readonly shape: GraphShape;
+  /** Absent in results written before builders could compute: "sleep". */
+  readonly builders?: Builders;
   readonly network: NetworkModel;
   /** Rounds; each round runs every strategy once, in rotating order. */
   readonly rounds: number;
@@ -41,6 +50,24 @@ export interface BenchOptions {
 /** Nix's `--max-jobs` for every build: the machine's 2 cores. */
 export const MAX_JOBS = 2;
 
+/**
+ * A scenario's identifier: size, then "fail" for a failing build or the
+ * network's name, then "-cpu" when the builders compute.
+ *
+ * @example
+ * ```ts
+ * scenarioId(100, MODELLED_NETWORK, false, "cpu"); // "n100-modelled-cpu"
+ * ```
+ */
+export function scenarioId(
+  nodes: number,
+  network: NetworkModel,
+  failing: boolean,
+  builders: Builders = "sleep",
+): string {
+  return `n${nodes}-${failing ? "fail" : network.name}${builders === "cpu" ? "-cpu" : ""}`;
+}
+
 /** The scenarios of a preset. */
 export function presetScenarios(preset: "quick" | "full"): Scenario[] {
   const sized = (nodes: number): GraphShape => ({
@@ -52,30 +79,36 @@ export function presetScenarios(preset: "quick" | "full"): Scenario[] {
     nodes: number,
     network: NetworkModel,
     rounds: number,
-    failing = false,
-    strategies = STRATEGY_IDS,
+    options: {
+      failing?: boolean;
+      builders?: Builders;
+      strategies?: readonly StrategyId[];
+    } = {},
   ): Scenario => ({
-    id: `n${nodes}-${failing ? "fail" : network.name}`,
+    id: scenarioId(nodes, network, options.failing ?? false, options.builders),
     shape: sized(nodes),
+    builders: options.builders ?? "sleep",
     network,
     rounds,
-    failing,
-    strategies,
+    failing: options.failing ?? false,
+    strategies: options.strategies ?? STRATEGY_IDS,
   });
   if (preset === "quick") {
     return [
       scenario(32, MODELLED_NETWORK, 3),
-      scenario(32, MODELLED_NETWORK, 1, true, ["b", "c", "d", "e"]),
+      scenario(32, MODELLED_NETWORK, 1, { builders: "cpu", strategies: ["a", "b", "d", "f"] }),
+      scenario(32, MODELLED_NETWORK, 1, { failing: true, strategies: ["b", "c", "d", "e", "f"] }),
     ];
   }
   // The documented run: it must fit in one working session on 2 cores (about
-  // 20 minutes). The post-build-hook alone needs ~13 minutes per 2,000-node
+  // half an hour). The post-build-hook alone needs ~13 minutes per 2,000-node
   // run here, so larger graphs are left to `--nodes 2000`.
   return [
     scenario(100, MODELLED_NETWORK, 3),
+    scenario(100, MODELLED_NETWORK, 3, { builders: "cpu" }),
     scenario(500, MODELLED_NETWORK, 1),
     scenario(100, NO_NETWORK, 3),
-    scenario(100, MODELLED_NETWORK, 2, true),
+    scenario(100, MODELLED_NETWORK, 2, { failing: true }),
   ];
 }
 
@@ -91,12 +124,16 @@ Runs every strategy on fresh instances of the same derivation graph, in
 alternating rounds, and prints medians and ratios to the build alone:
   (a) build only  (b) push at end  (c) post-build-hook
   (d) attic-ci exec (defaults)  (e) attic-ci exec, 2 s idle / 10 s max batching
+  (f) attic-ci exec --attic-client api (the built-in client, against the
+      Attic test server; a to e push through the attic CLI double)
 
 Presets:
-  --quick             32 derivations, 3 rounds + 1 failing round (< ~3 min)
-  --full              100 and 500 derivations, no-network and failing
-                      scenarios (about 20 min on 2 cores); updates
-                      docs/benchmarks.{md,json,svg} (the default)
+  --quick             32 derivations: 3 rounds, 1 round with computing
+                      builders (a,b,d,f), 1 failing round (about 4 min)
+  --full              100 and 500 derivations, computing builders,
+                      no-network and failing scenarios (about 30 min on
+                      2 cores); updates docs/benchmarks.{md,json,svg} (the
+                      default)
 
 Overrides (make a "custom" run, which leaves the docs alone):
   --nodes N[,N...]    graph sizes (one scenario per size)
@@ -148,11 +185,13 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   if (values.nodes !== undefined) {
     const sizes = values.nodes.split(",").map((n) => positiveInt("--nodes", n));
     // One scenario per size for each kind of scenario of the preset.
-    const kinds = new Map(scenarios.map((s) => [`${s.network.name}-${s.failing}`, s]));
+    const kinds = new Map(
+      scenarios.map((s) => [`${s.network.name}-${s.failing}-${s.builders ?? "sleep"}`, s]),
+    );
     scenarios = [...kinds.values()].flatMap((s) =>
       sizes.map((nodes) => ({
         ...s,
-        id: `n${nodes}-${s.failing ? "fail" : s.network.name}`,
+        id: scenarioId(nodes, s.network, s.failing, s.builders),
         shape: { ...s.shape, nodes, layers: defaultLayers(nodes) },
       }))
     );

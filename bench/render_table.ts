@@ -76,6 +76,50 @@ export function failureTable(summary: ScenarioSummary): Table {
   };
 }
 
+/** One scenario for {@linkcode clientTable}: its title and summary. */
+export interface TitledSummary {
+  readonly title: string;
+  readonly summary: ScenarioSummary;
+}
+
+/**
+ * attic-ci through the attic CLI (d) beside its built-in client (f), one row
+ * per successful scenario that ran both: time until everything is cached,
+ * build overhead, push calls, and the helper's CPU and peak RSS, each as
+ * "cli / api" medians. Null when no scenario ran both.
+ */
+export function clientTable(scenarios: readonly TitledSummary[]): Table | null {
+  const rows = scenarios.flatMap(({ title, summary }) => {
+    const cli = summary.strategies.find((s) => s.strategy === "d");
+    const api = summary.strategies.find((s) => s.strategy === "f");
+    if (summary.failing || cli === undefined || api === undefined) return [];
+    const pair = (f: (s: StrategySummary) => string) => `${f(cli)} / ${f(api)}`;
+    const median = (x: Summary | null | undefined, digits: number) =>
+      x == null ? "—" : x.median.toFixed(digits);
+    return [[
+      title,
+      pair((s) => times(s.cachedRatio)),
+      pair((s) => s.overheadPercent === null ? "—" : signedPercent(s.overheadPercent)),
+      pair((s) => median(s.pushInvocations, 0)),
+      pair((s) => median(s.helper?.cpuSeconds, 1)),
+      pair((s) => median(s.helper?.peakRssMiB, 0)),
+    ]];
+  });
+  if (rows.length === 0) return null;
+  return {
+    header: [
+      "scenario",
+      "all cached × (a), cli / api",
+      "build overhead, cli / api",
+      "push calls, cli / api",
+      "helper CPU s, cli / api",
+      "helper RSS MiB, cli / api",
+    ],
+    right: [1, 2, 3, 4, 5],
+    rows,
+  };
+}
+
 /** Render as aligned text with a rule under the header. */
 export function toText(table: Table): string {
   const all = [table.header, ...table.rows];

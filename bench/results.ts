@@ -18,7 +18,10 @@ export interface BenchResults {
   readonly startedAt: string;
   readonly endedAt: string;
   readonly machine: MachineInfo;
-  /** Where the runs pushed: always the attic stand-in (tests/attic_double). */
+  /**
+   * Where the runs pushed: attic, through its stand-ins (tests/attic_double for
+   * the CLI, tests/attic_server for the built-in client).
+   */
   readonly cacheKind: "attic";
   readonly maxJobs: number;
   readonly scenarios: readonly ScenarioEntry[];
@@ -30,19 +33,26 @@ export interface ScenarioEntry {
   readonly summary: ScenarioSummary;
 }
 
-/** A human title for a scenario, e.g. "500 derivations, 150 ms per push + 4.0 MiB/s". */
+/**
+ * A human title for a scenario, e.g. "500 derivations, 150 ms per push + 4.0 MiB/s"
+ * or "100 derivations that compute, 100 ms per push + 4.0 MiB/s".
+ */
 export function scenarioTitle(result: ScenarioResult): string {
   const s = result.scenario;
   const failing = s.failing ? ", build fails halfway" : "";
-  return `${s.shape.nodes} derivations, ${describeNetwork(s.network)}${failing}`;
+  const computing = s.builders === "cpu" ? " that compute" : "";
+  return `${s.shape.nodes} derivations${computing}, ${describeNetwork(s.network)}${failing}`;
 }
 
 /**
  * One sentence for the README, from the largest successful scenario with a
- * modelled network and the first failing one.
+ * modelled network and sleeping builders, the first one whose builders
+ * compute, and the first failing one.
  */
 export function headline(results: BenchResults): string {
-  const timing = results.scenarios.filter((s) => !s.summary.failing);
+  const timing = results.scenarios.filter((s) =>
+    !s.summary.failing && s.result.scenario.builders !== "cpu"
+  );
   const modelled = timing.filter((s) => s.result.scenario.network.name !== "none");
   const main = [...(modelled.length > 0 ? modelled : timing)]
     .sort((a, b) => b.result.scenario.shape.nodes - a.result.scenario.shape.nodes)[0];
@@ -68,7 +78,31 @@ export function headline(results: BenchResults): string {
             d.cachedRatio.toFixed(2)
           }× the time of the build alone` +
           (others.length > 0 ? ` (${others.join(", ")})` : "") +
-          `, ${overhead(d)}`,
+          `, ${overhead(d)}` +
+          (get("f")?.cachedRatio != null
+            ? `; with its built-in client (\`--attic-client api\`), ${
+              get("f")!.cachedRatio!.toFixed(2)
+            }×, ${overhead(get("f")!)}`
+            : ""),
+      );
+    }
+  }
+  const computing = results.scenarios.find((s) =>
+    !s.summary.failing && s.result.scenario.builders === "cpu"
+  );
+  if (computing !== undefined) {
+    const get = (id: string) => computing.summary.strategies.find((s) => s.strategy === id);
+    const clients = [["d", "through the attic CLI"], ["f", "with the built-in client"]]
+      .map(([id, how]) => ({ s: get(id!), how }))
+      .filter(({ s }) => s?.overheadPercent != null && s.cachedRatio != null)
+      .map(({ s, how }) =>
+        `${signed(s!.overheadPercent!)} ${how} (everything cached at ${
+          s!.cachedRatio!.toFixed(2)
+        }×)`
+      );
+    if (clients.length > 0) {
+      parts.push(
+        `when the builders computed instead of sleeping, the build took ${clients.join(" and ")}`,
       );
     }
   }
@@ -88,6 +122,10 @@ export function headline(results: BenchResults): string {
     }
   }
   return parts.length === 0 ? "No results." : `${parts.join("; ")}.`;
+}
+
+function signed(percent: number): string {
+  return `${percent >= 0 ? "+" : ""}${percent.toFixed(1)} %`;
 }
 
 function overhead(s: StrategySummary): string {

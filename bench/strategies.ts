@@ -1,8 +1,10 @@
 /**
- * The five ways of filling a cache that the benchmark compares, on the same
- * graph and the same cache (docs/benchmarks.md, "Method", describes them):
- * (a) build only, (b) push at end, (c) post-build-hook, (d) attic-ci exec with
- * its defaults, (e) attic-ci exec with attic watch-store's batching.
+ * The six ways of filling a cache that the benchmark compares, on the same
+ * graph and the same kind of cache (docs/benchmarks.md, "Method", describes
+ * them): (a) build only, (b) push at end, (c) post-build-hook, (d) attic-ci
+ * exec with its defaults, (e) attic-ci exec with attic watch-store's batching,
+ * all through the attic CLI (its test double); (f) attic-ci exec with its
+ * built-in client (`--attic-client api`) against the Attic test server.
  *
  * Every strategy runs the identical `nix-build` command line inside a small
  * shell wrapper that timestamps the moment the build itself starts and ends.
@@ -12,13 +14,13 @@
 
 import type { Report } from "../src/report/report.ts";
 import { sh } from "../tests/helpers/nix.ts";
-import type { CacheTarget } from "./cache_target.ts";
+import type { CacheKind, CacheTarget } from "./cache_target.ts";
 
-/** Identifiers of the strategies, in the order of the issue. */
-export type StrategyId = "a" | "b" | "c" | "d" | "e";
+/** Identifiers of the strategies, in the order they were added. */
+export type StrategyId = "a" | "b" | "c" | "d" | "e" | "f";
 
 /** All strategy identifiers. */
-export const STRATEGY_IDS: readonly StrategyId[] = ["a", "b", "c", "d", "e"];
+export const STRATEGY_IDS: readonly StrategyId[] = ["a", "b", "c", "d", "e", "f"];
 
 /** Everything one run of a strategy needs. */
 export interface RunContext {
@@ -30,7 +32,7 @@ export interface RunContext {
   readonly maxJobs: number;
   /** Where pushes go. */
   readonly target: CacheTarget;
-  /** How to start the helper, before its subcommand (strategies d and e). */
+  /** How to start the helper, before its subcommand (strategies d, e and f). */
   readonly helperArgv: readonly string[];
   /** Kill a run that takes longer than this. */
   readonly timeoutMs: number;
@@ -47,7 +49,7 @@ export interface StrategyOutcome {
   readonly buildEndedAt: number | null;
   /** Epoch ms when the strategy's process exited (everything pushed). */
   readonly endedAt: number;
-  /** The helper's `--report` (d and e). */
+  /** The helper's `--report` (d, e and f). */
   readonly report: Report | null;
 }
 
@@ -57,6 +59,8 @@ export interface Strategy {
   readonly name: string;
   /** Whether it pushes at all (false only for the build alone). */
   readonly pushes: boolean;
+  /** The stand-in it pushes to: the attic CLI double, or the Attic test server (the API). */
+  readonly cache: CacheKind;
   run(context: RunContext): Promise<StrategyOutcome>;
 }
 
@@ -65,21 +69,24 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
   a: {
     name: "build only",
     pushes: false,
+    cache: "attic-double",
     run: (context) => runShell(context, buildScript(context, [])),
   },
   b: {
     name: "push at end",
     pushes: true,
+    cache: "attic-double",
     run: (context) =>
       runShell(
         context,
         `${buildScript(context, [])}\n` +
-          `if [ "$rc" -eq 0 ]; then ${context.target.pushShell} "$(/bin/readlink result)" || rc=$?; fi`,
+          `if [ "$rc" -eq 0 ]; then ${pushShell(context)} "$(/bin/readlink result)" || rc=$?; fi`,
       ),
   },
   c: {
     name: "post-build-hook",
     pushes: true,
+    cache: "attic-double",
     run: async (context) => {
       const hook = `${context.runDir}/post-build-hook.sh`;
       await Deno.writeTextFile(
@@ -93,7 +100,7 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
           'if [ -z "${OUT_PATHS:-}" ]; then',
           `  OUT_PATHS=$(nix-store --query --outputs "$DRV_PATH" | /usr/bin/tr '\\n' ' ')`,
           "fi",
-          `exec ${context.target.pushShell} $OUT_PATHS`,
+          `exec ${pushShell(context)} $OUT_PATHS`,
           "",
         ].join("\n"),
         { mode: 0o755 },
@@ -104,14 +111,34 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
   d: {
     name: "attic-ci",
     pushes: true,
+    cache: "attic-double",
     run: (context) => runHelper(context, []),
   },
   e: {
     name: "attic-ci 2s/10s",
     pushes: true,
+    cache: "attic-double",
     run: (context) => runHelper(context, ["--batch-idle", "2", "--batch-max-wait", "10"]),
   },
+  f: {
+    name: "attic-ci api",
+    pushes: true,
+    cache: "attic-server",
+    // `--attic-client api` comes with the server's target options; otherwise the defaults.
+    run: (context) => runHelper(context, []),
+  },
 };
+
+/** The target's `attic push` command line; only the attic CLI double has one. */
+function pushShell(context: RunContext): string {
+  if (context.target.pushShell === null) {
+    throw new Error(
+      `Cannot push with the attic CLI to a cache of kind ${context.target.kind}: ` +
+        "only the built-in client talks to the Attic test server",
+    );
+  }
+  return context.target.pushShell;
+}
 
 /** Parse a comma-separated list such as "a,b,d". */
 export function parseStrategyList(text: string): StrategyId[] {

@@ -7,14 +7,21 @@
  * @module
  */
 
-import { deleteStorePathsOf, hasNarinfo, storePathsOf } from "../tests/helpers/nix.ts";
-import { createCacheTarget } from "./cache_target.ts";
+import type { TransferStats } from "../src/backends/push_backend.ts";
+import { deleteStorePathsOf, storePathsOf } from "../tests/helpers/nix.ts";
+import {
+  type CacheTarget,
+  createDoubleTarget,
+  type ServerLaunch,
+  type ServerMeasures,
+  startServerTarget,
+} from "./cache_target.ts";
 import { type GraphPlan, planGraph, renderGraph } from "./graph.ts";
 import { LockObserver } from "./lock_observer.ts";
 import type { Scenario } from "./options.ts";
 import { STRATEGIES, type StrategyId } from "./strategies.ts";
 
-/** What the helper reported about one run (strategies d and e). */
+/** What the helper reported about one run (strategies d, e and f). */
 export interface HelperMeasures {
   readonly incremental: number | null;
   readonly finalPush: number | null;
@@ -29,6 +36,8 @@ export interface HelperMeasures {
   readonly lastPushSeconds: number | null;
   /** Paths of other processes on the machine that the helper also pushed. */
   readonly foreignPaths: number;
+  /** The built-in client's transfer counts (f); null for the CLI, absent in older results. */
+  readonly transfer?: TransferStats | null;
 }
 
 /** The measurements of one run of one strategy. */
@@ -54,18 +63,28 @@ export interface RunRecord {
   readonly finished: number;
   /** Finished outputs found in the cache. */
   readonly cached: number;
-  /** Invocations of the attic stand-in. */
+  /**
+   * Push calls: invocations of the attic CLI double, or, for the built-in
+   * client (whose calls the server cannot tell apart), the helper's own count.
+   */
   readonly pushInvocations: number;
   /** Lock removal (independent observer) → helper's `queuedAt`, per path, in ms. */
   readonly detectionMs: readonly number[];
   /** Paths the helper queued whose lock removal the observer did not see. */
   readonly unobserved: number;
   readonly helper: HelperMeasures | null;
+  /** What the Attic test server counted (f); null for the double, absent in older results. */
+  readonly server?: ServerMeasures | null;
 }
 
 /** Results of one scenario. */
 export interface ScenarioResult {
   readonly scenario: Scenario;
+  /**
+   * Iterations per CPU second the computing builders were given (cpu_work.ts);
+   * null when they sleep, absent in older results.
+   */
+  readonly loopsPerSecond?: number | null;
   /** Totals of the graph shape, for the docs. */
   readonly plan: {
     readonly nodes: number;
@@ -83,6 +102,10 @@ export interface SuiteSettings {
   readonly workDir: string;
   /** The attic CLI test double. */
   readonly atticDouble: string;
+  /** How to start the Attic test server (strategy f). */
+  readonly server: ServerLaunch;
+  /** The computing builders' calibration; null when no scenario needs it. */
+  readonly loopsPerSecond: number | null;
   /** How to start the helper, before its subcommand. */
   readonly helperArgv: readonly string[];
   readonly runTimeoutSeconds: number;
@@ -103,12 +126,24 @@ export async function runScenario(
   settings: SuiteSettings,
 ): Promise<ScenarioResult> {
   const plan = planGraph(scenario.shape);
+  const loopsPerSecond = scenario.builders === "cpu" ? settings.loopsPerSecond : null;
+  if (scenario.builders === "cpu" && loopsPerSecond === null) {
+    throw new Error(`Cannot run ${scenario.id} as its computing builders are not calibrated`);
+  }
   const runs: RunRecord[] = [];
   const total = scenario.rounds * scenario.strategies.length;
   for (let round = 0; round < scenario.rounds; round++) {
     const order = rotate(scenario.strategies, round);
     for (const [position, strategy] of order.entries()) {
-      const record = await runOnce(scenario, plan, strategy, round, position, settings);
+      const record = await runOnce(
+        scenario,
+        plan,
+        loopsPerSecond,
+        strategy,
+        round,
+        position,
+        settings,
+      );
       runs.push(record);
       settings.log(
         `  [${runs.length}/${total}] ${scenario.id} round ${round + 1} (${strategy}) ` +
@@ -121,6 +156,7 @@ export async function runScenario(
   }
   return {
     scenario,
+    loopsPerSecond,
     plan: {
       nodes: plan.nodes.length,
       totalBuildSeconds: plan.totalBuildMs / 1000,
@@ -148,6 +184,7 @@ export function rotate<T>(items: readonly T[], by: number): T[] {
 async function runOnce(
   scenario: Scenario,
   plan: GraphPlan,
+  loopsPerSecond: number | null,
   strategy: StrategyId,
   round: number,
   order: number,
@@ -160,23 +197,37 @@ async function runOnce(
   const runDir = `${settings.workDir}/${scenario.id}-${strategy}-${round + 1}-${tag}`;
   await Deno.mkdir(runDir, { recursive: true });
   const graphFile = `${runDir}/graph.nix`;
-  await Deno.writeTextFile(graphFile, renderGraph(plan, tag, { failHalfway: scenario.failing }));
-  const target = await createCacheTarget(runDir, scenario.network, settings.atticDouble);
-  const observer = new LockObserver({ accept: ours });
-  const outcome = await STRATEGIES[strategy].run({
-    runDir,
+  await Deno.writeTextFile(
     graphFile,
-    maxJobs: settings.maxJobs,
-    target,
-    helperArgv: settings.helperArgv,
-    timeoutMs: settings.runTimeoutSeconds * 1000,
-  });
+    renderGraph(plan, tag, { failHalfway: scenario.failing, loopsPerSecond }),
+  );
+  // The server (f) is started before the clock runs, as a real one would already be up.
+  const target: CacheTarget = STRATEGIES[strategy].cache === "attic-server"
+    ? await startServerTarget(runDir, scenario.network, settings.server)
+    : await createDoubleTarget(runDir, scenario.network, settings.atticDouble);
+  let outcome;
+  const observer = new LockObserver({ accept: ours });
+  try {
+    outcome = await STRATEGIES[strategy].run({
+      runDir,
+      graphFile,
+      maxJobs: settings.maxJobs,
+      target,
+      helperArgv: settings.helperArgv,
+      timeoutMs: settings.runTimeoutSeconds * 1000,
+    });
+  } catch (error) {
+    await observer.close();
+    await target.finish().catch(() => {});
+    throw error;
+  }
   // Let the observer's last events through before closing it (outside any timing).
   await new Promise((resolve) => setTimeout(resolve, 200));
   await observer.close();
+  const contents = await target.finish();
 
   const { valid, invalid } = await storePathsOf(instance);
-  const cached = (await Promise.all(valid.map((p) => hasNarinfo(target.cacheDir, p))))
+  const cached = (await Promise.all(valid.map((p) => contents.has(p))))
     .filter((present) => present).length;
   const report = outcome.report;
   const detectionMs: number[] = [];
@@ -203,6 +254,7 @@ async function runOnce(
       ? null
       : (Math.max(...pushedTimes) - outcome.startedAt) / 1000,
     foreignPaths: report.paths.filter((p) => !ours(p.path)).length,
+    transfer: report.transfer ?? null,
   };
   const asExpected = scenario.failing ? outcome.exitCode !== 0 : outcome.exitCode === 0;
   const record: RunRecord = {
@@ -223,10 +275,11 @@ async function runOnce(
     outputs: valid.length + invalid.length,
     finished: valid.length,
     cached,
-    pushInvocations: await target.invocations(),
+    pushInvocations: contents.invocations ?? report?.pushInvocations ?? 0,
     detectionMs,
     unobserved,
     helper,
+    server: contents.server,
   };
   if (asExpected) await cleanup(runDir, instance, settings);
   else settings.log(`    kept ${runDir}`);

@@ -1,6 +1,7 @@
 /**
  * From runs to results: per scenario and strategy, the medians with their
- * spread, and the ratios to the build alone (strategy a).
+ * spread, the ratios to the build alone (strategy a), the helper's own
+ * numbers and, for the built-in client (f), the test server's counts.
  *
  * @module
  */
@@ -33,9 +34,11 @@ export interface StrategySummary {
   readonly finished: Summary | null;
   /** Fraction of finished outputs found in the cache, 0..1. */
   readonly cachedFraction: Summary | null;
-  /** Detection latency over all runs' paths, in ms (d and e). */
+  /** Detection latency over all runs' paths, in ms (d, e and f). */
   readonly detection: DetectionSummary | null;
   readonly helper: HelperSummary | null;
+  /** What the Attic test server counted (f). */
+  readonly server: ServerSummary | null;
 }
 
 /** Lock removal → queued, pooled over the runs. */
@@ -57,6 +60,22 @@ export interface HelperSummary {
   readonly drainSeconds: Summary | null;
   readonly failed: number;
   readonly foreignPaths: number;
+  /** The built-in client's request retries, over all runs (null for the attic CLI). */
+  readonly requestRetries: number | null;
+}
+
+/** The Attic test server's counts per run (strategy f). */
+export interface ServerSummary {
+  /** API requests of all routes. */
+  readonly requests: Summary | null;
+  readonly missingPaths: Summary | null;
+  readonly uploads: Summary | null;
+  /** NAR MiB read from upload bodies. */
+  readonly uploadedMiB: Summary | null;
+  /** The server process's CPU seconds. */
+  readonly cpuSeconds: Summary | null;
+  /** API requests answered with anything but 200, over all runs. */
+  readonly refused: number;
 }
 
 /** The summary of one scenario. */
@@ -90,6 +109,8 @@ export function summarizeScenario(result: ScenarioResult): ScenarioSummary {
       const cached = strategy.pushes ? summarize(runs.map((r) => r.doneSeconds)) : null;
       const detectionSamples = runs.flatMap((r) => r.detectionMs);
       const helperRuns = runs.filter((r) => r.helper !== null);
+      const serverRuns = runs.map((r) => r.server ?? null).filter((m) => m !== null);
+      const transfers = helperRuns.map((r) => r.helper?.transfer ?? null).filter((t) => t !== null);
       return {
         strategy: id,
         name: strategy.name,
@@ -123,6 +144,21 @@ export function summarizeScenario(result: ScenarioResult): ScenarioSummary {
           drainSeconds: summarize(values(helperRuns, (r) => r.helper?.drainSeconds)),
           failed: helperRuns.reduce((sum, r) => sum + (r.helper?.failed ?? 0), 0),
           foreignPaths: helperRuns.reduce((sum, r) => sum + (r.helper?.foreignPaths ?? 0), 0),
+          requestRetries: transfers.length === 0
+            ? null
+            : transfers.reduce((sum, t) => sum + t.requestRetries, 0),
+        },
+        server: serverRuns.length === 0 ? null : {
+          requests: summarize(
+            serverRuns.map((m) =>
+              m.requests.cacheConfig + m.requests.missingPaths + m.requests.uploadPath
+            ),
+          ),
+          missingPaths: summarize(serverRuns.map((m) => m.requests.missingPaths)),
+          uploads: summarize(serverRuns.map((m) => m.requests.uploadPath)),
+          uploadedMiB: summarize(serverRuns.map((m) => m.uploadBytes / 1024 / 1024)),
+          cpuSeconds: summarize(serverRuns.map((m) => m.cpuSeconds)),
+          refused: serverRuns.reduce((sum, m) => sum + m.refused, 0),
         },
       };
     }),

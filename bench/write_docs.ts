@@ -8,7 +8,7 @@
  */
 
 import { renderChart } from "./render_chart.ts";
-import { failureTable, timingTable, toMarkdown } from "./render_table.ts";
+import { clientTable, failureTable, timingTable, toMarkdown } from "./render_table.ts";
 import { type BenchResults, headline, scenarioTitle } from "./results.ts";
 import { describeNetwork } from "./network.ts";
 import { median } from "./stats.ts";
@@ -78,7 +78,10 @@ export async function writeDocs(results: BenchResults, docsDir: string): Promise
   await Deno.writeTextFile(`${docsDir}/benchmarks.svg`, chart);
 }
 
-/** The generated parts of docs/benchmarks.md: headline, machine, parameters, results. */
+/**
+ * The generated parts of docs/benchmarks.md: headline, machine, parameters,
+ * results, and the attic CLI beside the built-in client.
+ */
 export function markdownSections(results: BenchResults): Record<string, string> {
   const m = results.machine;
   const machine = [
@@ -90,18 +93,27 @@ export function markdownSections(results: BenchResults): Record<string, string> 
     `| Nix | ${m.nix} (single-user, no daemon, no sandbox) |`,
     `| Deno | ${m.deno} |`,
     `| attic-ci | ${m.atticCi} (run from source with \`deno run\`; sources ${m.atticCiSources}) |`,
-    `| attic stand-in | tests/attic_double (sources ${m.atticDoubleSources}) |`,
+    `| attic stand-in | tests/attic_double (sources ${m.atticDoubleSources}), for (a)–(e) |`,
+    ...(m.atticServerSources === undefined ? [] : [
+      `| Attic server stand-in | tests/attic_server (sources ${m.atticServerSources}), for (f) |`,
+    ]),
     `| run | ${results.startedAt} → ${results.endedAt}, preset \`${results.preset}\` |`,
   ];
   const parameters = [
-    "| scenario | derivations | layers | build / drv (mean) | output / drv (mean) | total build (1 core) | critical path | total output | network | rounds |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
-    ...results.scenarios.map(({ result: { scenario: s, plan } }) =>
-      `| ${s.id} | ${s.shape.nodes} | ${s.shape.layers} | ${s.shape.buildMs} ms | ${
-        Math.round(s.shape.outputBytes / 1024)
-      } KiB | ${plan.totalBuildSeconds.toFixed(1)} s | ${plan.criticalPathSeconds.toFixed(1)} s | ${
-        plan.totalOutputMiB.toFixed(1)
-      } MiB | ${describeNetwork(s.network)} | ${s.rounds} |`
+    "| scenario | derivations | layers | builders | build / drv (mean) | output / drv (mean) | total build (1 core) | critical path | total output | network | rounds |",
+    "|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|",
+    ...results.scenarios.map(({ result: { scenario: s, plan, loopsPerSecond } }) =>
+      `| ${s.id} | ${s.shape.nodes} | ${s.shape.layers} | ${
+        s.builders === "cpu"
+          ? `compute${
+            loopsPerSecond ? ` (${Math.round(loopsPerSecond / 1000)}k loops / CPU s)` : ""
+          }`
+          : "sleep"
+      } | ${s.shape.buildMs} ms | ${Math.round(s.shape.outputBytes / 1024)} KiB | ${
+        plan.totalBuildSeconds.toFixed(1)
+      } s | ${plan.criticalPathSeconds.toFixed(1)} s | ${plan.totalOutputMiB.toFixed(1)} MiB | ${
+        describeNetwork(s.network)
+      } | ${s.rounds} |`
     ),
   ];
   const scenarios = results.scenarios.map(({ result, summary }) => {
@@ -110,18 +122,25 @@ export function markdownSections(results: BenchResults): Record<string, string> 
     return [`### ${scenarioTitle(result)}`, table, ...(notes.length ? [notes.join("\n")] : [])]
       .join("\n\n");
   });
+  const clients = clientTable(
+    results.scenarios.map((s) => ({ title: scenarioTitle(s.result), summary: s.summary })),
+  );
   return {
     headline: `**Headline:** ${headline(results)}`,
     machine: machine.join("\n"),
     parameters: parameters.join("\n"),
     results: scenarios.join("\n\n"),
+    clients: clients === null
+      ? "*No scenario of these results ran both (d) and (f).*"
+      : toMarkdown(clients),
   };
 }
 
 /**
  * The numbers under a scenario's table: what one push of the whole closure
  * cost per path (so the stand-in's own local work is visible), the helper's
- * start-up, and its own report.
+ * start-up, its own report and, for the built-in client, the test server's
+ * counts.
  */
 export function scenarioNotes(result: ScenarioResult, summary: ScenarioSummary): string[] {
   const notes: string[] = [];
@@ -152,8 +171,9 @@ export function scenarioNotes(result: ScenarioResult, summary: ScenarioSummary):
     if (s.helper === null || s.startup === null) continue;
     notes.push(
       `(${s.strategy}) ${s.name}: \`nix-build\` started ${(s.startup.median * 1000).toFixed(0)} ` +
-        "ms after the helper was spawned (Deno start-up, bootstrap attempt, store baseline); " +
-        "that delay is part of its build time.",
+        `ms after the helper was spawned (Deno start-up, ${
+          s.server === null ? "bootstrap attempt, " : ""
+        }store baseline); that delay is part of its build time.`,
     );
   }
   for (const s of summary.strategies) {
@@ -169,6 +189,19 @@ export function scenarioNotes(result: ScenarioResult, summary: ScenarioSummary):
         (d === null ? "." : `; detection over ${d.samples} paths: p50 ${d.p50.toFixed(0)} ms, ` +
           `p99 ${d.p99.toFixed(0)} ms, max ${d.max.toFixed(0)} ms` +
           (d.unobserved > 0 ? ` (${d.unobserved} not seen by the observer)` : "") + "."),
+    );
+  }
+  for (const s of summary.strategies) {
+    const v = s.server;
+    if (v === null) continue;
+    const med = (x: { median: number } | null, digits = 0) =>
+      x === null ? "?" : x.median.toFixed(digits);
+    notes.push(
+      `(${s.strategy}) ${s.name}: the test server answered a median ${med(v.requests)} API ` +
+        `requests per run (${med(v.missingPaths)} get-missing-paths, ${med(v.uploads)} uploads ` +
+        `of ${med(v.uploadedMiB, 1)} MiB in all), ${v.refused} refused; ` +
+        `${s.helper?.requestRetries ?? 0} request retries; the server's own process used ` +
+        `${med(v.cpuSeconds, 1)} s of CPU on this machine (a real server would not).`,
     );
   }
   return notes;

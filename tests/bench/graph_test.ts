@@ -1,5 +1,12 @@
 import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
-import { DEFAULT_SHAPE, namePrefix, planGraph, renderGraph, sinks } from "../../bench/graph.ts";
+import {
+  CPU_LOOP,
+  DEFAULT_SHAPE,
+  namePrefix,
+  planGraph,
+  renderGraph,
+  sinks,
+} from "../../bench/graph.ts";
 
 Deno.test("planGraph() gives the same shape for the same seed", () => {
   const a = planGraph({ ...DEFAULT_SHAPE, nodes: 50, layers: 7 });
@@ -58,4 +65,34 @@ Deno.test("renderGraph() adds a failing derivation under the root when failHalfw
 Deno.test("renderGraph() rejects a tag that is not alphanumeric", () => {
   const plan = planGraph({ ...DEFAULT_SHAPE, nodes: 5, layers: 5 });
   assert(assertThrows(() => renderGraph(plan, "a-b"), "alphanumeric") instanceof RangeError);
+});
+
+Deno.test("renderGraph() makes builders sleep by default and compute with loopsPerSecond", () => {
+  const plan = planGraph({ ...DEFAULT_SHAPE, nodes: 6, layers: 2 });
+  const sleeping = renderGraph(plan, "t1");
+  assert(sleeping.includes("/bin/sleep $sleep"));
+  assert(!sleeping.includes(CPU_LOOP));
+  assert(sleeping.includes(`n0 = mk "n0" "${(plan.nodes[0]!.buildMs / 1000).toFixed(3)}"`));
+
+  const computing = renderGraph(plan, "t1", { loopsPerSecond: 100_000 });
+  assert(!computing.includes("/bin/sleep"));
+  assert(computing.includes(CPU_LOOP));
+  assert(computing.includes("inherit loops kib deps;"));
+  // buildMs of work at 100,000 loops per CPU second.
+  assert(computing.includes(`n0 = mk "n0" "${plan.nodes[0]!.buildMs * 100}"`));
+  assert(computing.includes('all = mk "all" "0" 1'));
+  assert(
+    assertThrows(() => renderGraph(plan, "t1", { loopsPerSecond: 0 }), "loopsPerSecond") instanceof
+      RangeError,
+  );
+});
+
+Deno.test("CPU_LOOP runs in /bin/sh with builtins only, for the given number of loops", async () => {
+  const out = await new Deno.Command("/bin/sh", {
+    args: ["-c", `loops=1000\n${CPU_LOOP}\necho "$i"`],
+    env: { PATH: "" },
+    clearEnv: true,
+  }).output();
+  assertEquals(new TextDecoder().decode(out.stdout), "0\n");
+  assertEquals(out.code, 0);
 });

@@ -21,9 +21,22 @@ Deno.test("parseBenchArgs() defaults to the full preset, which updates the docs"
   assertEquals(options(["--full"]), o);
   assertEquals(o.scenarios.map((s) => s.id), [
     "n100-modelled",
+    "n100-modelled-cpu",
     "n500-modelled",
     "n100-none",
     "n100-fail",
+  ]);
+  assertEquals(o.scenarios.map((s) => s.builders), ["sleep", "cpu", "sleep", "sleep", "sleep"]);
+  // Every scenario of the documented run has the built-in client beside the CLI.
+  assert(o.scenarios.every((s) => s.strategies.includes("d") && s.strategies.includes("f")));
+});
+
+Deno.test("parseBenchArgs() --quick keeps a computing scenario and the built-in client, briefly", () => {
+  const o = options(["--quick"]);
+  assertEquals(o.scenarios.map((s) => [s.id, s.rounds, s.strategies.join("")]), [
+    ["n32-modelled", 3, "abcdef"],
+    ["n32-modelled-cpu", 1, "abdf"],
+    ["n32-fail", 1, "bcdef"],
   ]);
 });
 
@@ -34,6 +47,8 @@ Deno.test("parseBenchArgs() --nodes, --rounds and --strategies make a custom run
   assertEquals(o.scenarios.map((s) => s.id), [
     "n10-modelled",
     "n20-modelled",
+    "n10-modelled-cpu",
+    "n20-modelled-cpu",
     "n10-none",
     "n20-none",
     "n10-fail",

@@ -13,6 +13,22 @@ Deno.test("headline() compares attic-ci's time to cached with the baselines", ()
   );
   assertIncludes(text, "1.80× with a push at the end");
   assertIncludes(text, "slowing the build itself by 5.0 %");
+  assertIncludes(
+    text,
+    "; with its built-in client (`--attic-client api`), 1.06×, slowing the build itself by 2.0 %",
+  );
+});
+
+Deno.test("headline() says what computing builders cost with either client", () => {
+  const text = headline(results(undefined, { computing: true }));
+  // The sleeping scenario still leads; the computing one follows.
+  assert(text.startsWith("On a 10-derivation build with a modelled network"), text);
+  assertIncludes(
+    text,
+    "when the builders computed instead of sleeping, the build took +15.0 % through the " +
+      "attic CLI (everything cached at 1.20×) and +8.0 % with the built-in client " +
+      "(everything cached at 1.11×)",
+  );
 });
 
 Deno.test("headline() says when there was no network model", () => {

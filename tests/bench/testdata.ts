@@ -37,14 +37,41 @@ export function strategy(id: StrategyId, build: number, cached: number | null): 
     cachedFraction: { n: 3, min: 1, q1: 1, median: 1, q3: 1, max: 1 },
     detection: id === "d" ? { samples: 10, p50: 20, p99: 45, max: 50, unobserved: 0 } : null,
     helper: null,
+    server: id === "f"
+      ? {
+        requests: s(40),
+        missingPaths: s(12),
+        uploads: s(27),
+        uploadedMiB: s(1.5),
+        cpuSeconds: s(0.4),
+        refused: 0,
+      }
+      : null,
   };
 }
 
-/** Three strategies on a ten-second build. */
+/** Four strategies on a ten-second build: (f) the built-in client. */
 export const summary: ScenarioSummary = {
   id: "n10-modelled",
   failing: false,
-  strategies: [strategy("a", 10, null), strategy("b", 10, 18), strategy("d", 10.5, 11)],
+  strategies: [
+    strategy("a", 10, null),
+    strategy("b", 10, 18),
+    strategy("d", 10.5, 11),
+    strategy("f", 10.2, 10.6),
+  ],
+};
+
+/** The same strategies when the builders compute: pushing slows the build more. */
+export const computingSummary: ScenarioSummary = {
+  id: "n10-modelled-cpu",
+  failing: false,
+  strategies: [
+    strategy("a", 10, null),
+    strategy("b", 10, 18),
+    strategy("d", 11.5, 12),
+    strategy("f", 10.8, 11.1),
+  ],
 };
 
 /** The same strategies when the build fails halfway: (b) cached nothing. */
@@ -58,20 +85,25 @@ export const failingSummary: ScenarioSummary = {
   ),
 };
 
-/** Results of one ten-derivation scenario (and, when asked, its failing twin). */
+/**
+ * Results of one ten-derivation scenario (and, when asked, its twin whose
+ * builders compute and its failing twin).
+ */
 export function results(
   network: NetworkModel = MODELLED_NETWORK,
-  options: { failing?: boolean } = {},
+  options: { failing?: boolean; computing?: boolean } = {},
 ): BenchResults {
-  const result = (failing: boolean): ScenarioResult => ({
+  const result = (failing: boolean, computing = false): ScenarioResult => ({
     scenario: {
-      id: failing ? "n10-fail" : "n10",
+      id: failing ? "n10-fail" : computing ? "n10-cpu" : "n10",
       shape: { ...DEFAULT_SHAPE, nodes: 10 },
+      builders: computing ? "cpu" : "sleep",
       network,
       rounds: 3,
       failing,
-      strategies: ["a", "b", "d"],
+      strategies: ["a", "b", "d", "f"],
     },
+    loopsPerSecond: computing ? 360_000 : null,
     plan: { nodes: 10, totalBuildSeconds: 2, totalOutputMiB: 1, criticalPathSeconds: 1 },
     runs: [],
   });
@@ -91,11 +123,13 @@ export function results(
       atticCi: "0",
       atticCiSources: "x",
       atticDoubleSources: "y",
+      atticServerSources: "z",
     },
     cacheKind: "attic",
     maxJobs: 2,
     scenarios: [
       { result: result(false), summary },
+      ...(options.computing ? [{ result: result(false, true), summary: computingSummary }] : []),
       ...(options.failing ? [{ result: result(true), summary: failingSummary }] : []),
     ],
   };

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertIncludes, assertThrows } from "../helpers/assert.ts";
-import { markdownSections, replaceMarkedSections } from "../../bench/write_docs.ts";
-import { results } from "./testdata.ts";
+import { markdownSections, replaceMarkedSections, scenarioNotes } from "../../bench/write_docs.ts";
+import { results, summary } from "./testdata.ts";
 
 const PAGE = [
   "# Title",
@@ -55,8 +55,15 @@ Deno.test("replaceMarkedSections() names a missing or repeated marker", () => {
 });
 
 Deno.test("markdownSections() gives the headline, machine, parameters and results", () => {
-  const sections = markdownSections(results(undefined, { failing: true }));
-  assertEquals(Object.keys(sections), ["headline", "machine", "parameters", "results"]);
+  const sections = markdownSections(results(undefined, { failing: true, computing: true }));
+  assertEquals(Object.keys(sections), [
+    "headline",
+    "machine",
+    "parameters",
+    "results",
+    "clients",
+  ]);
+  assert(sections.clients!.startsWith("| scenario | all cached × (a), cli / api |"));
   assert(sections.headline!.startsWith("**Headline:** On a 10-derivation build"));
   assertIncludes(
     sections.machine!,
@@ -64,7 +71,16 @@ Deno.test("markdownSections() gives the headline, machine, parameters and result
   );
   assertIncludes(
     sections.parameters!,
-    "| n10 | 10 | 10 | 200 ms | 64 KiB | 2.0 s | 1.0 s | 1.0 MiB | 100 ms per push + 4.0 MiB/s | 3 |",
+    "| n10 | 10 | 10 | sleep | 200 ms | 64 KiB | 2.0 s | 1.0 s | 1.0 MiB | 100 ms per push + 4.0 MiB/s | 3 |",
+  );
+  assertIncludes(sections.parameters!, "| n10-cpu | 10 | 10 | compute (360k loops / CPU s) |");
+  assertIncludes(
+    sections.machine!,
+    "| Attic server stand-in | tests/attic_server (sources z), for (f) |",
+  );
+  assertIncludes(
+    sections.results!,
+    "### 10 derivations that compute, 100 ms per push + 4.0 MiB/s\n\n| strategy |",
   );
   assertIncludes(
     sections.results!,
@@ -74,4 +90,33 @@ Deno.test("markdownSections() gives the headline, machine, parameters and result
     sections.results!,
     "\n\n### 10 derivations, 100 ms per push + 4.0 MiB/s, build fails halfway\n\n",
   );
+});
+
+Deno.test("scenarioNotes() gives the built-in client's requests at the test server", () => {
+  const entry = results().scenarios[0]!;
+  const f = summary.strategies.find((s) => s.strategy === "f")!;
+  const withHelper = {
+    ...summary,
+    strategies: [{
+      ...f,
+      helper: {
+        peakRssMiB: null,
+        cpuSeconds: null,
+        incremental: null,
+        finalPush: null,
+        drainSeconds: null,
+        failed: 0,
+        foreignPaths: 0,
+        requestRetries: 2,
+      },
+    }],
+  };
+  const notes = scenarioNotes(entry.result, withHelper);
+  assertIncludes(
+    notes.join("\n"),
+    "(f) attic-ci api: the test server answered a median 40 API requests per run " +
+      "(12 get-missing-paths, 27 uploads of 1.5 MiB in all), 0 refused; 2 request retries; " +
+      "the server's own process used 0.4 s of CPU",
+  );
+  assertIncludes(notes.join("\n"), "(Deno start-up, store baseline)");
 });
