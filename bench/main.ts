@@ -8,6 +8,7 @@
  * @module
  */
 
+import { v8FlagsArgument } from "../src/system/v8_flags.ts";
 import { ROOT, sh } from "../tests/helpers/nix.ts";
 import { type ServerLaunch, startServerTarget } from "./cache_target.ts";
 import { calibrateCpuLoop } from "./cpu_work.ts";
@@ -51,7 +52,14 @@ export async function run(argv: readonly string[]): Promise<number> {
 
 /** Run every scenario; null when the helper or its warm-up fails. */
 async function measure(options: BenchOptions): Promise<BenchResults | null> {
-  const helperArgv = [Deno.execPath(), "run", "-A", "--quiet", `${ROOT}/src/main.ts`];
+  const helperArgv = [
+    Deno.execPath(),
+    "run",
+    "-A",
+    "--quiet",
+    v8FlagsArgument(),
+    `${ROOT}/src/main.ts`,
+  ];
   const atticDouble = `${ROOT}/tests/attic_double/attic`;
   const server: ServerLaunch = {
     denoArgv: [Deno.execPath(), "run", "-A", "--quiet"],

@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import { CHECKSUMS_FILE, RELEASE_TARGETS, releaseFile, type ReleaseTarget } from "./targets.ts";
 
+import { v8FlagsArgument } from "../src/system/v8_flags.ts";
 const ENTRY = new URL("../src/main.ts", import.meta.url).pathname;
 
 /** The `deno compile` command line of one platform. */
@@ -21,6 +22,7 @@ export function compileCommand(target: ReleaseTarget, outDir: string, deno = "de
     "compile",
     "--allow-all",
     "--no-prompt",
+    v8FlagsArgument(),
     "--target",
     target.triple,
     "--output",

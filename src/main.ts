@@ -10,6 +10,7 @@ import { run } from "./dispatch.ts";
 import { ciLogger } from "./log/logger.ts";
 import { DenoSystem } from "./system/deno_system.ts";
 import type { System } from "./system/system.ts";
+import { v8FlagsArgument } from "./system/v8_flags.ts";
 
 /**
  * The variable naming the command that starts this helper, set by the
@@ -25,7 +26,9 @@ export function selfCommand(env: Readonly<Record<string, string | undefined>>): 
   if (launcher) return [launcher];
   const exec = Deno.execPath();
   const isDeno = /(^|\/)deno(\.exe)?$/.test(exec);
-  return isDeno ? [exec, "run", "-A", new URL(import.meta.url).pathname] : [exec];
+  return isDeno
+    ? [exec, "run", "-A", v8FlagsArgument(), new URL(import.meta.url).pathname]
+    : [exec];
 }
 
 /** The real system: this process's environment, working directory, stdio and clock. */

@@ -7,6 +7,7 @@
  */
 
 import type { Report } from "../src/report/report.ts";
+import { v8FlagsArgument } from "../src/system/v8_flags.ts";
 import { MAIN } from "../tests/helpers/cli.ts";
 import { NIX_TEST_ENV, ROOT } from "../tests/helpers/nix.ts";
 
@@ -55,7 +56,7 @@ export interface HelperOptions {
 export function startHelper(args: readonly string[], options: HelperOptions = {}): RunningHelper {
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+    args: ["run", "-A", "--quiet", v8FlagsArgument(), MAIN, ...args],
     env: { ...NIX_TEST_ENV, ...options.env },
     cwd: options.cwd ?? ROOT,
     stdin: "null",

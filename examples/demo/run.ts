@@ -11,6 +11,8 @@
  * @module
  */
 
+import { v8FlagsArgument } from "../../src/system/v8_flags.ts";
+
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const MAIN = `${ROOT}/src/main.ts`;
 const GRAPH = `${ROOT}/examples/demo/graph.nix`;
@@ -38,6 +40,7 @@ async function streamedBuild(tag: string, options: { failAt?: string; nixConfig:
     "run",
     "-A",
     "--quiet",
+    v8FlagsArgument(),
     MAIN,
     "exec",
     "--backend",

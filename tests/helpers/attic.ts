@@ -8,6 +8,7 @@
  */
 
 import type { InvocationRecord } from "../attic_double/main.ts";
+import { v8FlagsArgument } from "../../src/system/v8_flags.ts";
 import { MAIN, readReport } from "./cli.ts";
 import { NIX_TEST_ENV, ROOT, sh, tempDir } from "./nix.ts";
 
@@ -233,7 +234,7 @@ export function spawnCli(
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+    args: ["run", "-A", "--quiet", v8FlagsArgument(), MAIN, ...args],
     env: { ...NIX_TEST_ENV, ...options.env },
     cwd: options.cwd ?? ROOT,
     stdin: "null",

@@ -5,6 +5,7 @@
  */
 
 import { run } from "../../src/dispatch.ts";
+import { v8FlagsArgument } from "../../src/system/v8_flags.ts";
 import { testContext } from "./context.ts";
 import { NIX_TEST_ENV, ROOT } from "./nix.ts";
 
@@ -24,7 +25,7 @@ export async function runCli(
   options: { env?: Record<string, string>; cwd?: string; clearEnv?: boolean } = {},
 ): Promise<CliResult> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+    args: ["run", "-A", "--quiet", v8FlagsArgument(), MAIN, ...args],
     env: { ...NIX_TEST_ENV, ...options.env },
     ...(options.clearEnv ? { clearEnv: true } : {}),
     cwd: options.cwd ?? ROOT,

@@ -10,6 +10,7 @@ import { TextLogger } from "../../src/log/logger.ts";
 import type { CommandContext } from "../../src/session/context.ts";
 import { DenoSystem } from "../../src/system/deno_system.ts";
 import type { StoreEvent, StoreWatcher, System } from "../../src/system/system.ts";
+import { v8FlagsArgument } from "../../src/system/v8_flags.ts";
 import { MAIN } from "./cli.ts";
 import { NIX_TEST_ENV } from "./nix.ts";
 
@@ -41,7 +42,7 @@ export function testSystem(options: TestSystemOptions = {}): System {
   return new DenoSystem({
     env: { ...(options.clearEnv ? {} : Deno.env.toObject()), ...NIX_TEST_ENV, ...options.env },
     cwd: options.cwd ?? Deno.cwd(),
-    selfCommand: [Deno.execPath(), "run", "-A", MAIN],
+    selfCommand: [Deno.execPath(), "run", "-A", v8FlagsArgument(), MAIN],
     ...(options.watchStore ? { watchStore: options.watchStore } : {}),
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.stderr ? { stderr: options.stderr } : {}),

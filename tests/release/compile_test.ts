@@ -31,6 +31,7 @@ Deno.test("compileCommand() compiles src/main.ts for the target into attic-ci-<s
     "--target aarch64-unknown-linux-gnu --output dist/attic-ci-aarch64-linux",
   );
   assert(command.at(-1)!.endsWith("/src/main.ts"), command.at(-1));
+  assertIncludes(command.join(" "), "--v8-flags=--max-semi-space-size=1");
 });
 
 Deno.test("selectTargets() takes --all, named systems, and refuses an unknown one with the choices", () => {

@@ -1,0 +1,132 @@
+/**
+ * The built-in Attic client under faults and load, around real builds:
+ * injected 503s, 429s with Retry-After, a stalled upload and a dropped
+ * connection lose nothing and are counted in the report; a NAR of 1 GiB is
+ * streamed with the helper's memory close to what it uses for a small one.
+ */
+
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { apiWorld, hashOf } from "../helpers/attic_api.ts";
+import { readReport, runCli } from "../helpers/cli.ts";
+import { graphBuild, newTag, sh, storePathsOf } from "../helpers/nix.ts";
+
+interface FaultReport {
+  failed: string[];
+  transfer: { uploaded: number; requestRetries: number };
+  resources: { peakRssBytes: number };
+}
+
+Deno.test("503s, a stalled upload and a dropped connection, then 429s with Retry-After: every output arrives, the retries are counted, the status is the build's", async () => {
+  const world = await apiWorld();
+  try {
+    const scenarios = [
+      {
+        name: "503, stall, drop",
+        faults: () => {
+          world.server.faults.fail = { status: 503, times: 3, route: "get-missing-paths" };
+          world.server.faults.stall = { afterBytes: 0, times: 1 };
+          world.server.faults.drop = { afterBytes: 0, times: 1 };
+        },
+        retries: 5,
+      },
+      {
+        name: "429 with Retry-After",
+        faults: () => {
+          world.server.faults.fail = { status: 429, times: 2, retryAfter: 1, route: "upload-path" };
+        },
+        retries: 2,
+      },
+    ];
+    for (const scenario of scenarios) {
+      const tag = newTag("flt");
+      const report = `${world.dir}/${tag}.json`;
+      scenario.faults();
+      const result = await runCli(
+        [
+          "exec",
+          ...world.args(
+            "--state-dir",
+            `${world.dir}/${tag}`,
+            "--stall-timeout",
+            "1",
+            "--report",
+            report,
+          ),
+          "--",
+          ...graphBuild(tag, { width: 3, depth: 3, sleep: "0.2" }),
+        ],
+        { env: world.env, cwd: world.dir },
+      );
+      assertEquals(result.code, 0, `${scenario.name}: ${result.stderr}`);
+      const { valid } = await storePathsOf(tag);
+      assertEquals(valid.length, 10);
+      const stored = world.stored();
+      const lost = valid.filter((path) => !stored.has(hashOf(path)));
+      assertEquals(lost, [], `${scenario.name}: nothing lost`);
+      const json = await readReport(report) as unknown as FaultReport;
+      assertEquals(json.failed, [], scenario.name);
+      assert(
+        json.transfer.requestRetries >= scenario.retries,
+        `${scenario.name}: ${json.transfer.requestRetries} request retries counted`,
+      );
+      const f = world.server.faults;
+      assertEquals([f.fail?.times, f.stall?.times ?? 0, f.drop?.times ?? 0], [0, 0, 0], "all hit");
+    }
+    assert(world.server.requests.some((r) => r.stalled), "an upload stalled");
+    assert(world.server.requests.some((r) => r.dropped), "a connection was dropped");
+  } finally {
+    await world.dispose();
+  }
+});
+
+/** A derivation whose output is one sparse file of `bytes` bytes (a NAR of that size). */
+async function buildSparse(tag: string, bytes: number): Promise<string> {
+  const expression = `derivation {
+    name = "attic-ci-sparse-${tag}";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" "/bin/dd if=/dev/zero of=$out bs=1 count=0 seek=${bytes} 2>/dev/null" ];
+  }`;
+  const built = await sh("nix-build", ["--no-out-link", "--expr", expression]);
+  assertEquals(built.code, 0, built.stderr);
+  return built.stdout.trim();
+}
+
+Deno.test("a NAR of 1 GiB is streamed to the server with the helper's peak RSS within 30 MiB of pushing a small one", async () => {
+  const world = await apiWorld({ server: { keepNars: false } });
+  const tag = newTag("gib");
+  const paths: string[] = [];
+  try {
+    const push = async (path: string) => {
+      const report = `${world.dir}/${hashOf(path)}.json`;
+      const result = await runCli(
+        [
+          "push",
+          ...world.args("--state-dir", `${world.dir}/${hashOf(path)}`, "--report", report),
+          path,
+        ],
+        { env: world.env, cwd: world.dir },
+      );
+      assertEquals(result.code, 0, result.stderr);
+      return await readReport(report) as unknown as FaultReport;
+    };
+    const small = await buildSparse(`${tag}-small`, 4096);
+    const big = await buildSparse(tag, 1024 ** 3);
+    paths.push(small, big);
+
+    const idle = (await push(small)).resources.peakRssBytes;
+    const json = await push(big);
+    assertEquals(json.transfer.uploaded, 1);
+    assert(world.stored().has(hashOf(big)), "the server checked its hash and size and took it");
+    assert(world.server.stats().uploadBytes > 1024 ** 3, "the whole NAR went over the wire");
+    const growth = json.resources.peakRssBytes - idle;
+    assert(
+      growth <= 30 * 1024 * 1024,
+      `peak RSS ${(json.resources.peakRssBytes / 2 ** 20).toFixed(1)} MiB, ` +
+        `${(growth / 2 ** 20).toFixed(1)} MiB over the small push's`,
+    );
+  } finally {
+    if (paths.length > 0) await sh("nix-store", ["--delete", ...paths]);
+    await world.dispose();
+  }
+});
