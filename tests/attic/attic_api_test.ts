@@ -1,7 +1,8 @@
 /**
  * The built-in client against the Attic test server, request by request:
  * what it retries (503, 429 after the server's Retry-After, a stalled upload,
- * a dropped connection) and what it does not; the advertised `api_endpoint` is followed unless the configured
+ * a dropped connection) and what it does not; a stall is told from a slow
+ * upload that keeps moving; the advertised `api_endpoint` is followed unless the configured
  * endpoint is kept. Real store paths, NARs from the real `nix-store --dump`.
  */
 
@@ -11,6 +12,7 @@ import { storePathHash, uploadInfo } from "../../src/attic/upload_info.ts";
 import { NixPathInfoReader } from "../../src/store/path_info.ts";
 import type { Clock } from "../../src/system/clock.ts";
 import { systemClock } from "../../src/system/clock.ts";
+import type { HttpClient } from "../../src/system/system.ts";
 import { assert, assertEquals, assertIncludes, assertRejects } from "../helpers/assert.ts";
 import { type ApiWorld, apiWorld } from "../helpers/attic_api.ts";
 import { CACHE } from "../helpers/attic.ts";
@@ -42,10 +44,10 @@ async function addFile(dir: string, bytes: number): Promise<string> {
   return added.stdout.trim();
 }
 
-function client(world: ApiWorld, options: Partial<AtticApiOptions> = {}) {
+function client(world: ApiWorld, options: Partial<AtticApiOptions> = {}, http?: HttpClient) {
   const system = testSystem();
   const retried: string[] = [];
-  const api = new AtticApi(system, system, {
+  const api = new AtticApi(http ?? system, system, {
     server: world.server.url,
     cache: CACHE,
     token: world.token,
@@ -164,6 +166,56 @@ Deno.test("the advertised api_endpoint is followed, unless the configured endpoi
     await assertRejects(() => follows.api.missingPaths([hash]), "cannot reach");
     const keeps = client(world, { keepEndpoint: true });
     assertEquals([...(await keeps.api.missingPaths([hash]))], [hash]);
+  } finally {
+    await world.dispose();
+  }
+});
+
+/**
+ * An HTTP client that reads an upload's body one chunk per `everyMs` (a slow
+ * link that keeps moving) — or, on the first upload, stops reading after
+ * `stallAfter` chunks (a stall) — then answers as the server does. It shows
+ * what the real server cannot on loopback, where socket buffers hide how
+ * slowly a peer reads; other requests go to the real server.
+ */
+function slowLink(everyMs: number, stallAfter = Infinity): HttpClient & { uploads: number } {
+  const link = {
+    uploads: 0,
+    async fetch(input: string | URL, init?: RequestInit): Promise<Response> {
+      if (!String(input).endsWith("/upload-path")) return await fetch(input, init);
+      const stallAt = link.uploads++ === 0 ? stallAfter : Infinity;
+      const reader = (init!.body as ReadableStream<Uint8Array>).getReader();
+      const signal = init!.signal!;
+      const aborted = new Promise<never>((_, reject) =>
+        signal.addEventListener("abort", () => reject(signal.reason), { once: true })
+      );
+      for (let chunks = 0;; chunks++) {
+        if (chunks >= stallAt) await aborted;
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, everyMs)), aborted]);
+        if ((await reader.read()).done) break;
+      }
+      return Response.json({ kind: "Uploaded", file_size: 0, frac_deduplicated: null });
+    },
+  };
+  return link;
+}
+
+Deno.test("a slow upload that keeps moving outlives the stall timeout; one that stops moving does not", async () => {
+  const world = await apiWorld();
+  try {
+    const path = await addFile(world.dir, 1_000_000); // 16 or more chunks from nix-store --dump
+    const slow = slowLink(100);
+    const moving = client(world, { stallTimeoutMs: 500 }, slow);
+    const started = Date.now();
+    assertEquals(await upload(moving, path), "Uploaded");
+    assert(Date.now() - started > 1_500, "the upload took three stall timeouts and more");
+    assertEquals([moving.api.retries, slow.uploads], [0, 1], moving.retried.join("\n"));
+
+    const stalling = slowLink(100, 3);
+    const stalled = client(world, { stallTimeoutMs: 500 }, stalling);
+    assertEquals(await upload(stalled, path), "Uploaded");
+    assertEquals([stalled.api.retries, stalling.uploads], [1, 2]);
+    assertIncludes(stalled.retried[0]!, "no progress for 0.5 s");
   } finally {
     await world.dispose();
   }
