@@ -1,0 +1,111 @@
+/**
+ * The attic backend on the built-in client, one push call at a time against
+ * the Attic test server: the closure of the batch is pushed, paths signed by
+ * the cache's upstream are left to the upstream, references are uploaded
+ * before the paths that need them, and what the cache is known to hold is not
+ * asked about again.
+ */
+
+import { AtticApi } from "../../src/attic/attic_api.ts";
+import { AtticApiBackend } from "../../src/backends/attic_api_backend.ts";
+import { NixPathInfoReader } from "../../src/store/path_info.ts";
+import { systemClock } from "../../src/system/clock.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { type ApiWorld, apiWorld, hashOf } from "../helpers/attic_api.ts";
+import { CACHE } from "../helpers/attic.ts";
+import { testSystem } from "../helpers/context.ts";
+import { graphBuild, newTag, sh } from "../helpers/nix.ts";
+
+function backend(world: ApiWorld): AtticApiBackend {
+  const system = testSystem();
+  const api = new AtticApi(system, system, {
+    server: world.server.url,
+    cache: CACHE,
+    token: world.token,
+    tokenSource: "ATTIC_TOKEN",
+    clock: systemClock,
+  });
+  return new AtticApiBackend(api, new NixPathInfoReader(system), {
+    cache: CACHE,
+    server: world.server.url,
+  });
+}
+
+/** Builds the graph and returns its top output (whose closure is the whole graph). */
+async function build(tag: string, shape: { width: number; depth: number }): Promise<string> {
+  const [program, ...args] = graphBuild(tag, shape);
+  const built = await sh(program!, [...args, "--no-out-link"]);
+  assertEquals(built.code, 0, built.stderr);
+  return built.stdout.trim();
+}
+
+async function closureOf(path: string): Promise<string[]> {
+  return (await sh("nix-store", ["-qR", path])).stdout.trim().split("\n");
+}
+
+function apiCalls(world: ApiWorld, route: string): number {
+  return world.server.requests.filter((r) => r.path.endsWith(route)).length;
+}
+
+Deno.test("a push uploads the batch's closure, every reference before the paths that need it", async () => {
+  const world = await apiWorld();
+  try {
+    const top = await build(newTag("ord"), { width: 3, depth: 4 });
+    const b = backend(world);
+    await b.push([top]);
+    const closure = await closureOf(top);
+    assertEquals(b.transfer.uploaded, closure.length);
+    const order = world.uploads();
+    assertEquals(order.length, closure.length);
+    for (const path of closure) {
+      const references = (await sh("nix-store", ["-q", "--references", path])).stdout.trim();
+      for (const reference of references.split("\n").filter((r) => r && r !== path)) {
+        assert(
+          order.indexOf(hashOf(reference)) < order.indexOf(hashOf(path)),
+          `${reference} was uploaded after ${path}, which needs it`,
+        );
+      }
+    }
+  } finally {
+    await world.dispose();
+  }
+});
+
+Deno.test("paths signed by the cache's upstream are left to it; locally built ones are pushed", async () => {
+  const world = await apiWorld();
+  try {
+    const keys = await sh("nix", ["key", "generate-secret", "--key-name", "cache.nixos.org-1"]);
+    const keyFile = `${world.dir}/upstream.key`;
+    await Deno.writeTextFile(keyFile, keys.stdout);
+    const top = await build(newTag("up"), { width: 2, depth: 2 });
+    const closure = await closureOf(top);
+    const upstream = closure.filter((p) => p !== top);
+    const signed = await sh("nix", ["store", "sign", "--key-file", keyFile, ...upstream]);
+    assertEquals(signed.code, 0, signed.stderr);
+
+    const b = backend(world);
+    await b.push([top]);
+    assertEquals(world.uploads(), [hashOf(top)]);
+    assertEquals(b.transfer.fromUpstream, upstream.length);
+    assertEquals(b.transfer.uploaded, 1);
+  } finally {
+    await world.dispose();
+  }
+});
+
+Deno.test("what the cache is known to hold is not asked about again by later pushes", async () => {
+  const world = await apiWorld();
+  try {
+    const top = await build(newTag("known"), { width: 2, depth: 3 });
+    const b = backend(world);
+    await b.push([top]);
+    const asked = apiCalls(world, "/get-missing-paths");
+    const uploaded = world.uploads().length;
+    await b.push([top]);
+    assertEquals(apiCalls(world, "/get-missing-paths"), asked, "no question for known paths");
+    assertEquals(world.uploads().length, uploaded);
+    assertEquals(apiCalls(world, "/cache-config/main"), 1, "the cache's configuration once");
+  } finally {
+    await world.dispose();
+  }
+});
