@@ -2,7 +2,8 @@
  * The built-in Attic client: the three push endpoints over HTTP, as
  * `../shared/notes/attic-api.md` describes them — cache-config (whose
  * `api_endpoint` becomes the base URL unless the configured one is kept),
- * get-missing-paths, and upload-path with the NAR streamed from
+ * get-missing-paths, and upload-path with the NAR written in-process when it
+ * is small (checked against the store's hash) or streamed from
  * `nix-store --dump` (memory stays bounded whatever its size).
  *
  * Robustness the real client lacks: each request has a stall timeout (no
@@ -20,6 +21,7 @@ import type { Clock } from "../system/clock.ts";
 import { delay } from "../system/clock.ts";
 import type { CommandStreamer, HttpClient } from "../system/system.ts";
 import { stderrTail } from "../errors.ts";
+import { IN_PROCESS_NAR_LIMIT, smallNar } from "../store/nar_serializer.ts";
 import { normalizeEndpoint } from "./attic_config.ts";
 import {
   AtticApiError,
@@ -169,18 +171,26 @@ export class AtticApi {
     const { apiEndpoint } = await this.cacheConfig(signal);
     const { headers, preamble } = placeUploadInfo(info);
     const upload = { path: info.store_path, narSize: info.nar_size };
+    // Most paths of a build are small: their NAR is written here (and checked against the
+    // store's hash) instead of by a nix-store process each.
+    const nar = info.nar_size <= IN_PROCESS_NAR_LIMIT
+      ? await smallNar(info.store_path, info.nar_hash)
+      : null;
     const json = await this.#request("upload-path", { upload }, signal, async (attempt) => {
+      const send = (body: ReadableStream<Uint8Array>) =>
+        this.#http.fetch(new URL("_api/v1/upload-path", apiEndpoint), {
+          method: "PUT",
+          headers: { ...this.#headers(), ...headers },
+          body,
+          signal: attempt.signal,
+        });
+      if (nar !== null) return await send(bytesBody([preamble, nar], attempt.progress));
       const dump = this.#streamer.stream("nix-store", {
         args: ["--dump", info.store_path],
         signal: attempt.signal,
       });
       try {
-        return await this.#http.fetch(new URL("_api/v1/upload-path", apiEndpoint), {
-          method: "PUT",
-          headers: { ...this.#headers(), ...headers },
-          body: narBody(preamble, dump.stdout, dump.result, attempt.progress),
-          signal: attempt.signal,
-        });
+        return await send(narBody(preamble, dump.stdout, dump.result, attempt.progress));
       } finally {
         dump.stop();
         await dump.result;
@@ -339,6 +349,27 @@ function narBody(
     },
     async cancel(reason) {
       await reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Chunk size of a body sent from memory (progress is counted per chunk). */
+const BODY_CHUNK = 64 * 1024;
+
+/** A body from bytes in memory, pulled chunk by chunk, each pull counted as progress. */
+function bytesBody(parts: (Uint8Array | null)[], progress: () => void): ReadableStream<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for (const part of parts) {
+    for (let at = 0; part !== null && at < part.length; at += BODY_CHUNK) {
+      chunks.push(part.slice(at, at + BODY_CHUNK)); // a copy: fetch may take the buffer
+    }
+  }
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      progress();
+      const chunk = chunks.shift();
+      if (chunk === undefined) controller.close();
+      else controller.enqueue(chunk);
     },
   }, { highWaterMark: 0 });
 }

@@ -117,7 +117,7 @@ Deno.test("a stalled upload is abandoned after the stall timeout and uploaded ag
 Deno.test("a connection dropped mid-body is retried with a fresh dump of the NAR", async () => {
   const world = await apiWorld();
   try {
-    const path = await addFile(world.dir, 1_000_000);
+    const path = await addFile(world.dir, 2_000_000); // over the in-process limit: nix-store --dump
     const c = client(world);
     world.server.faults.drop = { afterBytes: 100_000, times: 2 };
     assertEquals(await upload(c, path), "Uploaded");
