@@ -19,7 +19,7 @@ import { nixCopyBackend } from "../backends/nix_copy_backend.ts";
 import type { PushBackend } from "../backends/push_backend.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { EnvironmentError } from "../errors.ts";
-import { NixPathInfoReader } from "../store/path_info.ts";
+import { storeQueries } from "../store/store_queries.ts";
 import { reason, type StateFiles } from "../state/state_dir.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -149,7 +149,8 @@ function builtInBackend(config: EngineConfig, ctx: CommandContext, token: string
     onRetry: (_request, attempt, error) =>
       logger.info(`retry ${attempt} of ${retries}: ${error.message}`),
   });
-  return new AtticApiBackend(api, new NixPathInfoReader(system, config.storeDir), {
+  const { infos } = storeQueries(system, { storeDir: config.storeDir, env: system.env });
+  return new AtticApiBackend(api, infos, {
     cache: config.cache!,
     server: config.server!,
     jobs: config.atticJobs,

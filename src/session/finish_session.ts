@@ -19,7 +19,7 @@ import { buildReport, formatPushCalls, formatReport, type Report } from "../repo
 import { type SessionStart, type SessionSummary, summarize } from "../report/session_summary.ts";
 import type { Ledger } from "../state/ledger.ts";
 import type { StorePath } from "../store/store_path.ts";
-import { NixValidityChecker } from "../store/validity_checker.ts";
+import { storeQueries } from "../store/store_queries.ts";
 import type { CommandContext } from "./context.ts";
 import { pathFilter, pushOptions } from "./open_session.ts";
 
@@ -122,7 +122,7 @@ function runFinalPush(
   logger.sectionStart("final_push", "final push: result* out-links and reconcile");
   return finalPush({
     backend,
-    checker: new NixValidityChecker(system),
+    checker: storeQueries(system, { storeDir: config.storeDir, env: system.env }).checker,
     ledger: inputs.ledger,
     timeline: inputs.timeline,
     logger,

@@ -16,7 +16,7 @@ import { Ledger } from "../state/ledger.ts";
 import { reason, type StateFiles } from "../state/state_dir.ts";
 import { PathFilter } from "../store/path_filter.ts";
 import { listStoreNames } from "../store/store_listing.ts";
-import { NixValidityChecker } from "../store/validity_checker.ts";
+import { storeQueries } from "../store/store_queries.ts";
 import type { CommandContext } from "./context.ts";
 import { writeSessionRecord } from "./session_record.ts";
 
@@ -59,7 +59,7 @@ export async function openSession(
   }
   const session = new StreamingSession({
     watcher: system.watchStore(config.storeDir),
-    checker: new NixValidityChecker(system),
+    checker: storeQueries(system, { storeDir: config.storeDir, env: system.env }).checker,
     backend,
     ledger,
     timeline,

@@ -1,0 +1,80 @@
+/**
+ * The questions the engine asks the store — which paths are valid, what is a
+ * batch's closure — answered from Nix's database where this process can read
+ * it, and by `nix-store`/`nix` processes otherwise (or once the database
+ * failed: the processes are always right, the database is only faster).
+ *
+ * @module
+ */
+
+import { CommandError } from "../errors.ts";
+import type { CommandRunner } from "../system/system.ts";
+import { InvalidPathError, NixDatabase, nixDatabaseFile } from "./nix_database.ts";
+import { NixPathInfoReader, type PathInfoReader } from "./path_info.ts";
+import type { StorePath } from "./store_path.ts";
+import { NixValidityChecker, type Validity, type ValidityChecker } from "./validity_checker.ts";
+
+/** Both questions, with one database. */
+export interface StoreQueries {
+  readonly checker: ValidityChecker;
+  readonly infos: PathInfoReader;
+}
+
+/** Options of {@linkcode storeQueries}. */
+export interface StoreQueriesOptions {
+  readonly storeDir: string;
+  /** The environment Nix would run in (`NIX_STORE_DIR`, `NIX_STATE_DIR`, `NIX_REMOTE`). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Read the database at all. @default true */
+  readonly database?: boolean;
+}
+
+/** The store's answers, from its database if it can be read. */
+export function storeQueries(runner: CommandRunner, options: StoreQueriesOptions): StoreQueries {
+  const file = options.database === false ? null : nixDatabaseFile(options.storeDir, options.env);
+  const database = new DatabaseFirst(file === null ? null : new NixDatabase(file));
+  const checker = new NixValidityChecker(runner);
+  const infos = new NixPathInfoReader(runner, options.storeDir);
+  return {
+    checker: {
+      check: (paths, signal) =>
+        database.ask(
+          (db) => split(paths, db.validPaths(paths)),
+          () => checker.check(paths, signal),
+        ),
+    },
+    infos: {
+      closure: (paths, signal) =>
+        database.ask((db) => db.closure(paths), () => infos.closure(paths, signal)),
+    },
+  };
+}
+
+/** The database while it answers; once it fails, the processes for good. */
+class DatabaseFirst {
+  #database: NixDatabase | null;
+
+  constructor(database: NixDatabase | null) {
+    this.#database = database;
+  }
+
+  async ask<T>(query: (db: NixDatabase) => T, fallback: () => Promise<T>): Promise<T> {
+    if (this.#database !== null) {
+      try {
+        return query(this.#database);
+      } catch (error) {
+        if (error instanceof InvalidPathError) {
+          throw new CommandError(`nix path-info failed: ${error.message}`, 1, "");
+        }
+        this.#database = null;
+      }
+    }
+    return await fallback();
+  }
+}
+
+function split(paths: readonly StorePath[], valid: Set<StorePath>): Validity {
+  const result: Validity = { valid: [], invalid: [] };
+  for (const path of paths) (valid.has(path) ? result.valid : result.invalid).push(path);
+  return result;
+}
