@@ -160,9 +160,10 @@ export async function startServerTarget(
     cache: CACHE_NAME,
     ...serverNetwork(network),
   };
-  const [program, ...args] = launch.denoArgv as [string, ...string[]];
-  const child = new Deno.Command(program, {
-    args: [...args, launch.module, JSON.stringify(config)],
+  // At the lowest priority: a real Attic server runs on another machine, so its work must not
+  // take the build's CPU here (docs/benchmarks.md, "Method"); it still answers when a core is free.
+  const child = new Deno.Command("nice", {
+    args: ["-n", "19", ...launch.denoArgv, launch.module, JSON.stringify(config)],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
