@@ -83,6 +83,8 @@ export class AtticApi {
   readonly #streamer: CommandStreamer;
   readonly #options: AtticApiOptions;
   #config: Promise<CacheConfig> | null = null;
+  /** The server failed a request through all its retries: until when to fail at once, and how. */
+  #unavailable: { until: number; error: AtticApiError } | null = null;
   /** Retries made (every request, every reason), for the report. */
   retries = 0;
 
@@ -225,14 +227,23 @@ export class AtticApi {
       ...extra,
     };
     const retries = o.retries ?? 3;
+    const down = this.#unavailable;
+    if (down !== null && o.clock.now() < down.until) throw down.error;
     for (let attempt = 0;; attempt++) {
       let error: AtticApiError;
       try {
-        return await this.#attempt(context, signal, send);
+        const answer = await this.#attempt(context, signal, send);
+        this.#unavailable = null;
+        return answer;
       } catch (thrown) {
         if (signal?.aborted) throw signal.reason;
         if (!(thrown instanceof AtticApiError)) throw thrown;
         error = thrown;
+      }
+      if (error.retryable && attempt >= retries) {
+        // Unavailable through every retry: later requests fail at once for a while instead of
+        // each waiting out its own retries (the scheduler and the final push try again later).
+        this.#unavailable = { until: o.clock.now() + (o.maxRetryDelayMs ?? 30_000), error };
       }
       if (!error.retryable || attempt >= retries) throw error;
       this.retries++;

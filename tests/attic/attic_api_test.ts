@@ -220,3 +220,28 @@ Deno.test("a slow upload that keeps moving outlives the stall timeout; one that 
     await world.dispose();
   }
 });
+
+Deno.test("a server down through every retry fails later requests at once for a while, then is tried again", async () => {
+  const world = await apiWorld();
+  try {
+    let offset = 0;
+    const clock: Clock = { ...systemClock, now: () => systemClock.now() + offset };
+    let calls = 0;
+    const down: HttpClient = {
+      fetch: () => {
+        calls++;
+        return Promise.reject(new TypeError("connection refused"));
+      },
+    };
+    const c = client(world, { retries: 1, retryDelayMs: 10, clock }, down);
+    await assertRejects(() => c.api.missingPaths(["0".repeat(32)]), "cannot reach");
+    assertEquals(calls, 2, "one request and its retry");
+    await assertRejects(() => c.api.missingPaths(["0".repeat(32)]), "cannot reach");
+    assertEquals(calls, 2, "failed at once, without a request");
+    offset = 31_000;
+    await assertRejects(() => c.api.missingPaths(["0".repeat(32)]), "cannot reach");
+    assertEquals(calls, 4, "tried again once the pause was over");
+  } finally {
+    await world.dispose();
+  }
+});

@@ -79,6 +79,40 @@ Deno.test("503s, a stalled upload and a dropped connection, then 429s with Retry
   }
 });
 
+Deno.test("a server down for the whole build: the build keeps its status, and a later push uploads everything", async () => {
+  const world = await apiWorld();
+  try {
+    const tag = newTag("down");
+    const state = `${world.dir}/state-down`;
+    // Nothing listens on port 9 of this machine: every connection is refused.
+    const down = ["--server", "http://127.0.0.1:9/", "--state-dir", state];
+    const result = await runCli(
+      [
+        "exec",
+        ...world.args(...down, "--retries", "1"),
+        "--",
+        ...graphBuild(tag, { width: 2, depth: 2 }),
+      ],
+      { env: world.env, cwd: world.dir },
+    );
+    assertEquals(result.code, 0, result.stderr);
+    const { valid } = await storePathsOf(tag);
+    assertEquals(valid.length, 5);
+    assert(result.stderr.includes("cannot reach http://127.0.0.1:9/"), result.stderr);
+
+    // The after_script's push, with the cache back: the recorded session is pushed.
+    const later = await runCli(["push", ...world.args("--state-dir", state)], {
+      env: world.env,
+      cwd: world.dir,
+    });
+    assertEquals(later.code, 0, later.stderr);
+    const stored = world.stored();
+    assertEquals(valid.filter((path) => !stored.has(hashOf(path))), [], "nothing lost");
+  } finally {
+    await world.dispose();
+  }
+});
+
 /** A derivation whose output is one sparse file of `bytes` bytes (a NAR of that size). */
 async function buildSparse(tag: string, bytes: number): Promise<string> {
   const expression = `derivation {
