@@ -15,8 +15,6 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
-
 /** NARs up to this size are written in-process (larger ones stream from `nix-store --dump`). */
 export const IN_PROCESS_NAR_LIMIT = 1024 * 1024;
 
@@ -117,6 +115,7 @@ export async function smallNar(
     bytes.set(chunk, at);
     at += chunk.length;
   }
-  const hash = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const hash = `sha256:${Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")}`;
   return hash === narHash ? bytes : null;
 }
