@@ -7,6 +7,7 @@
 
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { apiWorld, hashOf } from "../helpers/attic_api.ts";
+import { isTokenFile, SecretScan } from "../helpers/attic.ts";
 import { readReport, runCli } from "../helpers/cli.ts";
 import { graphBuild, newTag, sh, storePathsOf } from "../helpers/nix.ts";
 
@@ -108,6 +109,59 @@ Deno.test("a server down for the whole build: the build keeps its status, and a 
     assertEquals(later.code, 0, later.stderr);
     const stored = world.stored();
     assertEquals(valid.filter((path) => !stored.has(hashOf(path))), [], "nothing lost");
+  } finally {
+    await world.dispose();
+  }
+});
+
+Deno.test("with the built-in client the token is in no command line, state file but its own, log, report or status, through start and stop and a refusal", async () => {
+  const world = await apiWorld();
+  try {
+    const tag = newTag("sec");
+    const outputs: string[] = [];
+    const run = async (args: string[], env: Record<string, string> = {}) => {
+      const result = await runCli(args, { env: { ...world.env, ...env }, cwd: world.dir });
+      outputs.push(`$ ${args.join(" ")}\n${result.stdout}${result.stderr}`);
+      return result;
+    };
+    const scan = new SecretScan(world.token, {
+      state: world.state,
+      allowed: isTokenFile,
+      marker: (argv) => argv.some((a) => a.includes(` of ${tag}"`)),
+    });
+    const report = `${world.dir}/report.json`;
+    try {
+      await run([
+        "exec",
+        ...world.args("--report", report),
+        "--",
+        ...graphBuild(tag, { width: 3 }),
+      ]);
+      outputs.push(await Deno.readTextFile(report));
+      // The detached watcher never sees the variable: it reads the 0600 token file.
+      await run(["start", ...world.args()]);
+      await run(["status", "--json", "--state-dir", world.state]);
+      const [program, ...args] = graphBuild(newTag("sec"), { width: 2, depth: 2 });
+      await sh(program!, [...args, "--no-out-link"]);
+      await run(["stop", ...world.args()]);
+      outputs.push(await Deno.readTextFile(`${world.state}/watcher.log`));
+    } finally {
+      const findings = await scan.stop();
+      assertEquals(findings.argv, [], "no process had the token in its command line");
+      assertEquals(findings.files, [], "no state file but the token file held the token");
+      assertEquals(findings.looseFiles, [], "the token file was 0600 whenever it held the token");
+    }
+    // A token the server refuses: its message names the variable.
+    await run([
+      "exec",
+      ...world.args("--state-dir", `${world.dir}/refused`),
+      "--",
+      ...graphBuild(newTag("sec"), { width: 1, depth: 1 }),
+    ], { ATTIC_TOKEN: `${world.token}x` });
+    assert(outputs.some((o) => o.includes("built-in client:")), "the client pushed");
+    assert(world.server.requests.some((r) => r.status === 401), "a request was refused");
+    const leaks = outputs.filter((text) => text.includes(world.token));
+    assertEquals(leaks, [], "the token appeared in a log, report, error or status");
   } finally {
     await world.dispose();
   }
