@@ -68,7 +68,7 @@ export class AtticApiBackend implements PushBackend {
     const { signal } = options;
     try {
       const config = await this.#api.cacheConfig(signal);
-      const closure = await this.#infos.closure(paths, signal);
+      const closure = await this.#infos.closure(paths, signal, (path) => this.#present.has(path));
       const candidates: PathInfo[] = [];
       for (const info of closure) {
         if (this.#present.has(info.path)) continue;

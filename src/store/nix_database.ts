@@ -69,49 +69,47 @@ export class NixDatabase {
 
   /**
    * The infos of `paths` and everything they reference, recursively, as
-   * `nix path-info --recursive` gives them. Throws naming a path that is not
-   * valid, or when the database cannot be read.
+   * `nix path-info --recursive` gives them — except that paths for which
+   * `known` holds are neither given nor followed (a push already holds them
+   * and their closures). Throws naming a path that is not valid, or when the
+   * database cannot be read.
    */
-  closure(paths: readonly StorePath[]): PathInfo[] {
+  closure(
+    paths: readonly StorePath[],
+    known: (path: StorePath) => boolean = () => false,
+  ): PathInfo[] {
     return this.#with((db) => {
-      const infos = new Map<number, PathInfo & { references: StorePath[] }>();
-      for (let i = 0; i < paths.length; i += CHUNK) {
-        const chunk = paths.slice(i, i + CHUNK);
-        const closure = `WITH RECURSIVE closure(id) AS (
-            SELECT id FROM ValidPaths WHERE path IN (${placeholders(chunk.length)})
-            UNION SELECT reference FROM Refs JOIN closure ON Refs.referrer = closure.id)`;
-        const rows = db.prepare(
-          `${closure} SELECT id, path, hash, deriver, narSize, sigs, ca FROM ValidPaths
-           WHERE id IN (SELECT id FROM closure)`,
-        ).all(...chunk) as unknown as InfoRow[];
-        const found = new Set(rows.map((row) => row.path));
-        const missing = chunk.find((path) => !found.has(path));
-        if (missing !== undefined) throw new InvalidPathError(missing);
-        for (const row of rows) {
-          if (infos.has(row.id)) continue;
-          const narHash = narHashHex(row.hash);
-          if (narHash === null) throw new Error(`${row.path} has an unknown hash form`);
-          infos.set(row.id, {
-            path: row.path,
-            narHash,
-            narSize: row.narSize ?? 0,
-            references: [],
-            deriver: row.deriver,
-            signatures: row.sigs ? row.sigs.split(" ").filter((s) => s.length > 0) : [],
-            ca: row.ca,
-          });
+      const infos = new Map<StorePath, PathInfo>();
+      let frontier = [...new Set(paths)].filter((path) => !known(path));
+      let first = true;
+      // Level by level: a batch's references were mostly pushed before, so this stops early.
+      while (frontier.length > 0) {
+        const next = new Set<StorePath>();
+        for (let i = 0; i < frontier.length; i += CHUNK) {
+          const chunk = frontier.slice(i, i + CHUNK);
+          const rows = db.prepare(
+            `SELECT id, path, hash, deriver, narSize, sigs, ca FROM ValidPaths
+             WHERE path IN (${placeholders(chunk.length)})`,
+          ).all(...chunk) as unknown as InfoRow[];
+          if (first && rows.length < chunk.length) {
+            const found = new Set(rows.map((row) => row.path));
+            throw new InvalidPathError(chunk.find((path) => !found.has(path))!);
+          }
+          const references = new Map<number, StorePath[]>(rows.map((row) => [row.id, []]));
+          const refs = db.prepare(
+            `SELECT Refs.referrer AS referrer, ValidPaths.path AS path FROM Refs
+             JOIN ValidPaths ON ValidPaths.id = Refs.reference
+             WHERE Refs.referrer IN (${placeholders(rows.length)})`,
+          ).all(...rows.map((row) => row.id)) as unknown as { referrer: number; path: string }[];
+          for (const ref of refs) {
+            references.get(ref.referrer)?.push(ref.path);
+            if (!infos.has(ref.path) && !known(ref.path)) next.add(ref.path);
+          }
+          for (const row of rows) infos.set(row.path, info(row, references.get(row.id)!));
         }
-        const refs = db.prepare(
-          `${closure} SELECT Refs.referrer AS referrer, ValidPaths.path AS path FROM Refs
-           JOIN ValidPaths ON ValidPaths.id = Refs.reference
-           WHERE Refs.referrer IN (SELECT id FROM closure)`,
-        ).all(...chunk) as unknown as { referrer: number; path: string }[];
-        for (const ref of refs) {
-          const info = infos.get(ref.referrer);
-          if (info && !info.references.includes(ref.path)) info.references.push(ref.path);
-        }
+        first = false;
+        frontier = [...next].filter((path) => !infos.has(path));
       }
-      for (const info of infos.values()) info.references.sort();
       return [...infos.values()];
     });
   }
@@ -138,6 +136,21 @@ interface InfoRow {
   readonly narSize: number | null;
   readonly sigs: string | null;
   readonly ca: string | null;
+}
+
+/** A row and its references as a {@linkcode PathInfo}. */
+function info(row: InfoRow, references: StorePath[]): PathInfo {
+  const narHash = narHashHex(row.hash);
+  if (narHash === null) throw new Error(`${row.path} has an unknown hash form`);
+  return {
+    path: row.path,
+    narHash,
+    narSize: row.narSize ?? 0,
+    references: [...new Set(references)].sort(),
+    deriver: row.deriver,
+    signatures: row.sigs ? row.sigs.split(" ").filter((s) => s.length > 0) : [],
+    ca: row.ca,
+  };
 }
 
 function placeholders(n: number): string {

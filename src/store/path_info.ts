@@ -32,8 +32,16 @@ export interface PathInfo {
 
 /** Reads path infos. */
 export interface PathInfoReader {
-  /** The infos of `paths` and of everything they reference, recursively. */
-  closure(paths: readonly StorePath[], signal?: AbortSignal): Promise<PathInfo[]>;
+  /**
+   * The infos of `paths` and of everything they reference, recursively. Paths
+   * for which `known` holds may be left out, with what only they reference
+   * (a reader that cannot prune gives everything; callers filter).
+   */
+  closure(
+    paths: readonly StorePath[],
+    signal?: AbortSignal,
+    known?: (path: StorePath) => boolean,
+  ): Promise<PathInfo[]>;
 }
 
 const RawInfo = z.object({

@@ -44,8 +44,8 @@ export function storeQueries(runner: CommandRunner, options: StoreQueriesOptions
         ),
     },
     infos: {
-      closure: (paths, signal) =>
-        database.ask((db) => db.closure(paths), () => infos.closure(paths, signal)),
+      closure: (paths, signal, known) =>
+        database.ask((db) => db.closure(paths, known), () => infos.closure(paths, signal)),
     },
   };
 }

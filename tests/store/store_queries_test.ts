@@ -61,3 +61,15 @@ Deno.test("nixDatabaseFile() reads the local store's database only", () => {
   assertEquals(nixDatabaseFile("/other/store", {}), null, "not the store Nix uses here");
   assertEquals(nixDatabaseFile("/nix/store", { NIX_REMOTE: "ssh-ng://builder" }), null);
 });
+
+Deno.test("the database's closure neither gives nor follows paths a push already holds", async () => {
+  const system = testSystem();
+  const queries = storeQueries(system, { storeDir: "/nix/store", env: system.env });
+  const [program, ...args] = graphBuild(newTag("prune"), { width: 2, depth: 3 });
+  const top = (await sh(program!, [...args, "--no-out-link"])).stdout.trim();
+  const closure = (await sh("nix-store", ["-qR", top])).stdout.trim().split("\n");
+  const held = new Set(closure.filter((path) => path !== top));
+  const infos = await queries.infos.closure([top], undefined, (path) => held.has(path));
+  assertEquals(infos.map((info) => info.path), [top]);
+  assertEquals(infos[0]!.references.length > 0, true, "its references are still listed");
+});
