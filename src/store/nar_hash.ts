@@ -51,5 +51,10 @@ export function narHashHex(text: string): string | null {
     bytes = fromNixBase32(plain[1]!, SHA256_BYTES);
   }
   if (bytes === null || bytes.length !== SHA256_BYTES) return null;
-  return `sha256:${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `sha256:${toHex(bytes)}`;
+}
+
+/** Lower-case hexadecimal of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

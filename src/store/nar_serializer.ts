@@ -15,6 +15,8 @@
  * @module
  */
 
+import { toHex } from "./nar_hash.ts";
+
 /** NARs up to this size are written in-process (larger ones stream from `nix-store --dump`). */
 export const IN_PROCESS_NAR_LIMIT = 1024 * 1024;
 
@@ -116,6 +118,6 @@ export async function smallNar(
     at += chunk.length;
   }
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const hash = `sha256:${Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const hash = `sha256:${toHex(digest)}`;
   return hash === narHash ? bytes : null;
 }

@@ -14,7 +14,7 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { type ApiWorld, apiWorld, hashOf } from "../helpers/attic_api.ts";
 import { CACHE } from "../helpers/attic.ts";
 import { testSystem } from "../helpers/context.ts";
-import { graphBuild, newTag, sh } from "../helpers/nix.ts";
+import { buildGraph, newTag, sh } from "../helpers/nix.ts";
 
 function backend(world: ApiWorld): AtticApiBackend {
   const system = testSystem();
@@ -31,14 +31,6 @@ function backend(world: ApiWorld): AtticApiBackend {
   });
 }
 
-/** Builds the graph and returns its top output (whose closure is the whole graph). */
-async function build(tag: string, shape: { width: number; depth: number }): Promise<string> {
-  const [program, ...args] = graphBuild(tag, shape);
-  const built = await sh(program!, [...args, "--no-out-link"]);
-  assertEquals(built.code, 0, built.stderr);
-  return built.stdout.trim();
-}
-
 async function closureOf(path: string): Promise<string[]> {
   return (await sh("nix-store", ["-qR", path])).stdout.trim().split("\n");
 }
@@ -50,7 +42,7 @@ function apiCalls(world: ApiWorld, route: string): number {
 Deno.test("a push uploads the batch's closure, every reference before the paths that need it", async () => {
   const world = await apiWorld();
   try {
-    const top = await build(newTag("ord"), { width: 3, depth: 4 });
+    const top = await buildGraph(newTag("ord"), { width: 3, depth: 4 });
     const b = backend(world);
     await b.push([top]);
     const closure = await closureOf(top);
@@ -77,7 +69,7 @@ Deno.test("paths signed by the cache's upstream are left to it; locally built on
     const keys = await sh("nix", ["key", "generate-secret", "--key-name", "cache.nixos.org-1"]);
     const keyFile = `${world.dir}/upstream.key`;
     await Deno.writeTextFile(keyFile, keys.stdout);
-    const top = await build(newTag("up"), { width: 2, depth: 2 });
+    const top = await buildGraph(newTag("up"), { width: 2, depth: 2 });
     const closure = await closureOf(top);
     const upstream = closure.filter((p) => p !== top);
     const signed = await sh("nix", ["store", "sign", "--key-file", keyFile, ...upstream]);
@@ -96,7 +88,7 @@ Deno.test("paths signed by the cache's upstream are left to it; locally built on
 Deno.test("what the cache is known to hold is not asked about again by later pushes", async () => {
   const world = await apiWorld();
   try {
-    const top = await build(newTag("known"), { width: 2, depth: 3 });
+    const top = await buildGraph(newTag("known"), { width: 2, depth: 3 });
     const b = backend(world);
     await b.push([top]);
     const asked = apiCalls(world, "/get-missing-paths");

@@ -13,6 +13,7 @@ import {
   startAtticServer,
 } from "../attic_server/server.ts";
 import { type Grants, signToken } from "../attic_server/tokens.ts";
+import { storePathHash } from "../../src/attic/upload_info.ts";
 import { CACHE, randomSecret } from "./attic.ts";
 import { sh, tempDir } from "./nix.ts";
 
@@ -94,10 +95,8 @@ export async function apiWorld(options: ApiWorldOptions = {}): Promise<ApiWorld>
   };
 }
 
-/** The 32 hash characters of a store path. */
-export function hashOf(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1).slice(0, 32);
-}
+/** The 32 hash characters of a store path (how the server names what it stored). */
+export const hashOf: (path: string) => string = storePathHash;
 
 /**
  * Deletes `paths` from the local store and substitutes them back from the

@@ -76,6 +76,21 @@ export async function sh(
   return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
 }
 
+/**
+ * Builds the demo graph for `tag` now, without an out-link, and returns its
+ * top output (whose closure is the whole graph). Throws with nix-build's
+ * error when the build fails.
+ */
+export async function buildGraph(
+  tag: string,
+  options: Parameters<typeof graphBuild>[1] = {},
+): Promise<string> {
+  const [program, ...args] = graphBuild(tag, options);
+  const built = await sh(program!, [...args, "--no-out-link"]);
+  if (built.code !== 0) throw new Error(`nix-build failed for ${tag}: ${built.stderr.trim()}`);
+  return built.stdout.trim();
+}
+
 /** Every entry of the store whose name carries `tag` (outputs, `.drv`, `.lock`), sorted. */
 export async function storeEntriesOf(tag: string): Promise<string[]> {
   const paths: string[] = [];

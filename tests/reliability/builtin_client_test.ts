@@ -9,7 +9,7 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { apiWorld, hashOf } from "../helpers/attic_api.ts";
 import { isTokenFile, SecretScan } from "../helpers/attic.ts";
 import { readReport, runCli } from "../helpers/cli.ts";
-import { graphBuild, newTag, sh, storePathsOf } from "../helpers/nix.ts";
+import { buildGraph, graphBuild, newTag, sh, storePathsOf } from "../helpers/nix.ts";
 
 interface FaultReport {
   failed: string[];
@@ -141,8 +141,7 @@ Deno.test("with the built-in client the token is in no command line, state file 
       // The detached watcher never sees the variable: it reads the 0600 token file.
       await run(["start", ...world.args()]);
       await run(["status", "--json", "--state-dir", world.state]);
-      const [program, ...args] = graphBuild(newTag("sec"), { width: 2, depth: 2 });
-      await sh(program!, [...args, "--no-out-link"]);
+      await buildGraph(newTag("sec"), { width: 2, depth: 2 });
       await run(["stop", ...world.args()]);
       outputs.push(await Deno.readTextFile(`${world.state}/watcher.log`));
     } finally {

@@ -8,7 +8,7 @@
 import { NixPathInfoReader } from "../../src/store/path_info.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { testSystem } from "../helpers/context.ts";
-import { graphBuild, newTag, sh, storePathsOf } from "../helpers/nix.ts";
+import { buildGraph, newTag, sh, storePathsOf } from "../helpers/nix.ts";
 
 const A = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-a";
 const B = "/nix/store/1123456789abcdfghijklmnpqrsvwxyz-b";
@@ -75,10 +75,7 @@ Deno.test("parse() says which part it does not understand instead of pushing wro
 
 Deno.test("closure() of a real build is its whole runtime closure, in one nix call, with Nix's hashes", async () => {
   const tag = newTag("pi");
-  const [program, ...args] = graphBuild(tag, { width: 2, depth: 2 });
-  const built = await sh(program!, [...args, "--no-out-link"]);
-  assertEquals(built.code, 0, built.stderr);
-  const top = built.stdout.trim();
+  const top = await buildGraph(tag, { width: 2, depth: 2 });
   const infos = await reader().closure([top]);
   const requisites = (await sh("nix-store", ["-qR", top])).stdout.trim().split("\n").sort();
   assertEquals(infos.map((i) => i.path).sort(), requisites);

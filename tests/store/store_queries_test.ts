@@ -10,7 +10,7 @@ import { NixPathInfoReader } from "../../src/store/path_info.ts";
 import { storeQueries } from "../../src/store/store_queries.ts";
 import { assertEquals, assertRejects } from "../helpers/assert.ts";
 import { testSystem } from "../helpers/context.ts";
-import { graphBuild, newTag, sh, storePathsOf } from "../helpers/nix.ts";
+import { buildGraph, graphBuild, newTag, sh, storePathsOf } from "../helpers/nix.ts";
 
 /** A graph whose build fails halfway: valid outputs and invalid leftovers. */
 async function halfBuilt(tag: string): Promise<{ valid: string[]; invalid: string[] }> {
@@ -65,8 +65,7 @@ Deno.test("nixDatabaseFile() reads the local store's database only", () => {
 Deno.test("the database's closure neither gives nor follows paths a push already holds", async () => {
   const system = testSystem();
   const queries = storeQueries(system, { storeDir: "/nix/store", env: system.env });
-  const [program, ...args] = graphBuild(newTag("prune"), { width: 2, depth: 3 });
-  const top = (await sh(program!, [...args, "--no-out-link"])).stdout.trim();
+  const top = await buildGraph(newTag("prune"), { width: 2, depth: 3 });
   const closure = (await sh("nix-store", ["-qR", top])).stdout.trim().split("\n");
   const held = new Set(closure.filter((path) => path !== top));
   const infos = await queries.infos.closure([top], undefined, (path) => held.has(path));
