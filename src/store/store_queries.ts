@@ -11,8 +11,7 @@ import { CommandError } from "../errors.ts";
 import type { CommandRunner } from "../system/system.ts";
 import { InvalidPathError, NixDatabase, nixDatabaseFile } from "./nix_database.ts";
 import { NixPathInfoReader, type PathInfoReader } from "./path_info.ts";
-import type { StorePath } from "./store_path.ts";
-import { NixValidityChecker, type Validity, type ValidityChecker } from "./validity_checker.ts";
+import { NixValidityChecker, splitByValidity, type ValidityChecker } from "./validity_checker.ts";
 
 /** Both questions, with one database. */
 export interface StoreQueries {
@@ -39,7 +38,10 @@ export function storeQueries(runner: CommandRunner, options: StoreQueriesOptions
     checker: {
       check: (paths, signal) =>
         database.ask(
-          (db) => split(paths, db.validPaths(paths)),
+          (db) => {
+            const valid = db.validPaths(paths);
+            return splitByValidity(paths, (path) => valid.has(path));
+          },
           () => checker.check(paths, signal),
         ),
     },
@@ -71,10 +73,4 @@ class DatabaseFirst {
     }
     return await fallback();
   }
-}
-
-function split(paths: readonly StorePath[], valid: Set<StorePath>): Validity {
-  const result: Validity = { valid: [], invalid: [] };
-  for (const path of paths) (valid.has(path) ? result.valid : result.invalid).push(path);
-  return result;
 }

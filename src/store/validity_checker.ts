@@ -53,8 +53,20 @@ export class NixValidityChecker implements ValidityChecker {
         );
       }
       const printed = new Set(result.stdout.split("\n").filter((l) => l.length > 0));
-      for (const path of chunk) (printed.has(path) ? invalid : valid).push(path);
+      const split = splitByValidity(chunk, (path) => !printed.has(path));
+      valid.push(...split.valid);
+      invalid.push(...split.invalid);
     }
     return { valid, invalid };
   }
+}
+
+/** `paths` split by `isValid`, each side in the order given. */
+export function splitByValidity(
+  paths: readonly StorePath[],
+  isValid: (path: StorePath) => boolean,
+): Validity {
+  const result: Validity = { valid: [], invalid: [] };
+  for (const path of paths) (isValid(path) ? result.valid : result.invalid).push(path);
+  return result;
 }
