@@ -8,12 +8,14 @@
 
 import { bootstrapCommand } from "./commands/bootstrap.ts";
 import { buildCommand } from "./commands/build.ts";
+import { cleanCommand } from "./commands/clean.ts";
 import { execCommand } from "./commands/exec.ts";
 import { DONE, type EngineCommand, type Outcome, type PlainCommand } from "./commands/outcome.ts";
 import { pushCommand } from "./commands/push.ts";
 import { startCommand } from "./commands/start.ts";
 import { statusCommand } from "./commands/status.ts";
 import { stopCommand } from "./commands/stop.ts";
+import { useCommand } from "./commands/use.ts";
 import { watchCommand } from "./commands/watch.ts";
 import { watcherCommand } from "./commands/watcher.ts";
 import { ConfigError, EnvironmentError } from "./errors.ts";
@@ -35,6 +37,8 @@ const COMMANDS: Record<string, EngineCommand | PlainCommand> = {
   push: pushCommand,
   watch: watchCommand,
   bootstrap: bootstrapCommand,
+  use: useCommand,
+  clean: cleanCommand,
   status: statusCommand,
   [WATCHER_COMMAND]: watcherCommand,
 };
@@ -91,7 +95,8 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
       throw new ConfigError(
         name,
         "unknown command",
-        "use one of exec, build, start, stop, push, watch, bootstrap, status (see attic-ci --help)",
+        "use one of exec, build, start, stop, push, watch, bootstrap, use, clean, status " +
+          "(see attic-ci --help)",
       );
     }
     return exitCode(await runCommand(command, rest, ctx));

@@ -17,6 +17,8 @@ export interface RequestContext {
   readonly server: string;
   /** Where the token came from, e.g. `ATTIC_TOKEN`. */
   readonly tokenSource: string;
+  /** Whether a token was sent at all (none: asking as anyone may, for a public cache). */
+  readonly hasToken?: boolean;
   /** upload-path: the store path and its NAR size. */
   readonly upload?: { readonly path: string; readonly narSize: number };
 }
@@ -84,6 +86,15 @@ export function httpFailure(
   const { request, cache, server, tokenSource } = context;
   const said = serverSays(body);
   const quoted = said.length > 0 ? `: ${said}` : "";
+  if (status === 401 && context.hasToken === false) {
+    return new AtticApiError(
+      `cache ${cache} on ${server} is private (401 on ${request} without a token): reading it ` +
+        `needs a token with the pull permission in ${tokenSource} ` +
+        `(\`atticadm make-token --pull ${cache}\`), or make the cache public`,
+      status,
+      { retryable: false, refusesAll: true },
+    );
+  }
   if (status === 401) {
     return new AtticApiError(
       `the attic server ${server} did not accept the token in ${tokenSource} (401 on ${request}): ` +

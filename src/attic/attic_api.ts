@@ -32,12 +32,29 @@ import {
 } from "./api_error.ts";
 import { placeUploadInfo, type UploadInfo } from "./upload_info.ts";
 
-/** What cache-config says that a push needs. */
+/** What cache-config says: what a push needs, and where and how Nix substitutes from the cache. */
 export interface CacheConfig {
   /** The base URL of every later request. */
   readonly apiEndpoint: string;
   /** Paths signed by these keys come from upstream: not pushed. */
   readonly upstreamKeyNames: readonly string[];
+  /** The binary cache Nix substitutes from (`substituter_endpoint`), or null if none was given. */
+  readonly substituterEndpoint: string | null;
+  /** The key the cache signs with, `<name>:<base64>` (`public_key`), or null if none was given. */
+  readonly publicKey: string | null;
+  /** Anyone may read the cache, without a token (`is_public`). */
+  readonly isPublic: boolean;
+}
+
+/** Options of {@linkcode AtticApi.cacheConfig}. */
+export interface CacheConfigOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Retries of this request, where fewer than the client's are wanted (the
+   * pull side asks before the build starts, so a cache that is down must not
+   * hold the build up). @default the client's `retries`
+   */
+  readonly retries?: number;
 }
 
 /** Options of {@linkcode AtticApi}. */
@@ -45,7 +62,8 @@ export interface AtticApiOptions {
   /** The configured server URL. */
   readonly server: string;
   readonly cache: string;
-  readonly token: string;
+  /** The token, or null to ask as anyone may (a public cache's cache-config and binary cache). */
+  readonly token: string | null;
   /** Where the token came from, for messages (e.g. `ATTIC_TOKEN`). */
   readonly tokenSource: string;
   /** Keep `server` as the base URL even when cache-config advertises another. @default false */
@@ -60,8 +78,13 @@ export interface AtticApiOptions {
   readonly maxRetryDelayMs?: number;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
-  /** Called before each retry, for the log (never carries the token). */
-  readonly onRetry?: (request: AtticRequest, attempt: number, error: AtticApiError) => void;
+  /** Called before retry `attempt` of `retries`, for the log (never carries the token). */
+  readonly onRetry?: (
+    request: AtticRequest,
+    attempt: number,
+    error: AtticApiError,
+    retries: number,
+  ) => void;
   readonly clock: Clock;
 }
 
@@ -99,9 +122,9 @@ export class AtticApi {
    * The cache's configuration, asked once per client: concurrent pushes share
    * one request; a failure that a retry cannot cure is kept, others are not.
    */
-  cacheConfig(signal?: AbortSignal): Promise<CacheConfig> {
+  cacheConfig(options: CacheConfigOptions = {}): Promise<CacheConfig> {
     if (this.#config === null) {
-      this.#config = this.#fetchCacheConfig(signal);
+      this.#config = this.#fetchCacheConfig(options);
       this.#config.catch((error) => {
         if (!(error instanceof AtticApiError && error.refusesAll)) this.#config = null;
       });
@@ -109,13 +132,13 @@ export class AtticApi {
     return this.#config;
   }
 
-  async #fetchCacheConfig(signal?: AbortSignal): Promise<CacheConfig> {
+  async #fetchCacheConfig(options: CacheConfigOptions): Promise<CacheConfig> {
     const o = this.#options;
     const base = normalizeEndpoint(o.server);
     const json = await this.#request(
       "cache-config",
-      {},
-      signal,
+      options.retries === undefined ? {} : { retries: options.retries },
+      options.signal,
       async (attempt) =>
         await this.#http.fetch(
           new URL(`_api/v1/cache-config/${encodeURIComponent(o.cache)}`, base),
@@ -124,7 +147,13 @@ export class AtticApi {
             signal: attempt.signal,
           },
         ),
-    ) as { api_endpoint?: unknown; upstream_cache_key_names?: unknown };
+    ) as {
+      api_endpoint?: unknown;
+      upstream_cache_key_names?: unknown;
+      substituter_endpoint?: unknown;
+      public_key?: unknown;
+      is_public?: unknown;
+    };
     const advertised = typeof json.api_endpoint === "string" &&
         /^https?:\/\/\S+$/.test(json.api_endpoint)
       ? normalizeEndpoint(json.api_endpoint)
@@ -135,13 +164,21 @@ export class AtticApi {
     return {
       apiEndpoint: o.keepEndpoint || advertised === null ? base : advertised,
       upstreamKeyNames: upstream,
+      substituterEndpoint: typeof json.substituter_endpoint === "string" &&
+          /^https?:\/\/\S+$/.test(json.substituter_endpoint)
+        ? json.substituter_endpoint.replace(/\/+$/, "")
+        : null,
+      publicKey: typeof json.public_key === "string" && /^[^:\s]+:\S+$/.test(json.public_key)
+        ? json.public_key
+        : null,
+      isPublic: json.is_public === true,
     };
   }
 
   /** The hashes among `hashes` the cache does not have. */
   async missingPaths(hashes: readonly string[], signal?: AbortSignal): Promise<Set<string>> {
     if (hashes.length === 0) return new Set();
-    const { apiEndpoint } = await this.cacheConfig(signal);
+    const { apiEndpoint } = await this.cacheConfig(signal ? { signal } : {});
     const body = JSON.stringify({ cache: this.#options.cache, store_path_hashes: hashes });
     const json = await this.#request(
       "get-missing-paths",
@@ -170,7 +207,7 @@ export class AtticApi {
    * `nix-store --dump`, streamed (a fresh dump for every attempt).
    */
   async uploadPath(info: UploadInfo, signal?: AbortSignal): Promise<UploadOutcome> {
-    const { apiEndpoint } = await this.cacheConfig(signal);
+    const { apiEndpoint } = await this.cacheConfig(signal ? { signal } : {});
     const { headers, preamble } = placeUploadInfo(info);
     const upload = { path: info.store_path, narSize: info.nar_size };
     // Most paths of a build are small: their NAR is written here (and checked against the
@@ -202,8 +239,9 @@ export class AtticApi {
   }
 
   #headers(): Record<string, string> {
+    const token = this.#options.token;
     return {
-      authorization: `bearer ${this.#options.token}`,
+      ...(token === null ? {} : { authorization: `bearer ${token}` }),
       "user-agent": `attic-ci/${VERSION}`,
     };
   }
@@ -214,19 +252,21 @@ export class AtticApi {
    */
   async #request(
     request: AtticRequest,
-    extra: Pick<RequestContext, "upload">,
+    extra: Pick<RequestContext, "upload"> & { readonly retries?: number },
     signal: AbortSignal | undefined,
     send: (attempt: Attempt) => Promise<Response>,
   ): Promise<unknown> {
     const o = this.#options;
+    const { retries: retriesHere, ...rest } = extra;
     const context: RequestContext = {
       request,
       cache: o.cache,
       server: o.server,
       tokenSource: o.tokenSource,
-      ...extra,
+      hasToken: o.token !== null,
+      ...rest,
     };
-    const retries = o.retries ?? 3;
+    const retries = retriesHere ?? o.retries ?? 3;
     const down = this.#unavailable;
     if (down !== null && o.clock.now() < down.until) throw down.error;
     for (let attempt = 0;; attempt++) {
@@ -247,7 +287,7 @@ export class AtticApi {
       }
       if (!error.retryable || attempt >= retries) throw error;
       this.retries++;
-      o.onRetry?.(request, attempt + 1, error);
+      o.onRetry?.(request, attempt + 1, error, retries);
       await delay(this.#wait(attempt, error), signal, o.clock);
     }
   }

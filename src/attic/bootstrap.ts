@@ -14,7 +14,7 @@ import type { Clock } from "../system/clock.ts";
 import type { CommandRunner } from "../system/system.ts";
 
 /** The ways a session can get an attic client. */
-export const BOOTSTRAP_MODES = ["installable", "path", "deferred", "built-in"] as const;
+export const BOOTSTRAP_MODES = ["installable", "path", "deferred", "built-in", "off"] as const;
 
 /** One of {@linkcode BOOTSTRAP_MODES}. */
 export type BootstrapMode = typeof BOOTSTRAP_MODES[number];
@@ -23,7 +23,8 @@ export type BootstrapMode = typeof BOOTSTRAP_MODES[number];
 export interface BootstrapResult {
   /**
    * `installable`: built/substituted; `path`: found on PATH; `deferred`: none
-   * yet; `built-in`: the helper's own HTTP client pushes (no executable).
+   * yet; `built-in`: the helper's own HTTP client pushes (no executable);
+   * `off`: pushing is off (no token), nothing is pushed.
    */
   readonly mode: BootstrapMode;
   /** The attic executable, or null (deferred mode, or the built-in client). */
@@ -44,6 +45,8 @@ export interface BootstrapOptions {
   readonly timeoutMs?: number;
   /** The search path for the fallback. */
   readonly path: string | undefined;
+  /** Variables for the `nix build` (the pull side's `NIX_CONFIG`: the client may be in the cache). */
+  readonly env?: Readonly<Record<string, string>>;
   /** How long the fetch took is measured on it. */
   readonly clock: Clock;
   readonly signal?: AbortSignal;
@@ -68,6 +71,7 @@ export async function bootstrapAtticClient(
       options.outLink,
     ],
     timeoutMs,
+    ...(options.env ? { env: options.env } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const seconds = (options.clock.now() - started) / 1000;

@@ -9,26 +9,21 @@
 import { ConfigError } from "../errors.ts";
 
 /**
- * The token held by the variable `variable` (or by the file it points to).
- * Throws {@linkcode ConfigError} naming the variable when it is unset, empty
- * or points to an unreadable file.
+ * The token held by the variable `variable` (or by the file it points to), or
+ * null when the variable is unset or empty: protected variables (GitLab's
+ * default) are absent in pipelines of unprotected branches and of merge
+ * requests from forks, where the build must still run (see
+ * {@linkcode NO_TOKEN}). Throws {@linkcode ConfigError} naming the variable
+ * when it names a token file that cannot be read or is empty: that is a
+ * mistake, not an absence.
  */
 export async function readToken(
   variable: string,
   env: Readonly<Record<string, string | undefined>>,
-): Promise<string> {
+): Promise<string | null> {
   const option = `--token-variable (${variable})`;
   const value = env[variable];
-  if (value === undefined) {
-    throw new ConfigError(
-      option,
-      `the variable ${variable} is not set`,
-      `define a masked CI/CD variable ${variable} with the attic token, or name another with --token-variable`,
-    );
-  }
-  if (value.trim().length === 0) {
-    throw new ConfigError(option, `the variable ${variable} is empty`, "give it the attic token");
-  }
+  if (value === undefined || value.trim().length === 0) return null;
   // A File-type variable holds a path; a token never starts with "/".
   if (value.startsWith("/")) {
     let text: string;
@@ -54,6 +49,28 @@ export async function readToken(
   }
   return value.trim();
 }
+
+/** Why there is no token, for the one line that says pushing is off. */
+export function noTokenReason(
+  variable: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  return `the variable ${variable} is ${env[variable] === undefined ? "not set" : "empty"}`;
+}
+
+/**
+ * What a missing token means, in the log and the error under `--strict`:
+ * where it usually comes from and what to do.
+ */
+export const NO_TOKEN = {
+  /** Why a token can be missing in GitLab although the project defines it. */
+  why: "protected CI/CD variables are absent in pipelines of unprotected branches and of " +
+    "merge requests from forks",
+  /** How to get one. */
+  fix: (variable: string) =>
+    `define a masked CI/CD variable ${variable} with the attic token (unprotected, or run on a ` +
+    `protected branch), or name another with --token-variable`,
+} as const;
 
 /**
  * The token from the 0600 file the session wrote in its state directory: how

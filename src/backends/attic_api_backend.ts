@@ -67,7 +67,7 @@ export class AtticApiBackend implements PushBackend {
     if (this.#refused !== null) throw new BackendRefusedError(this.#refused.message);
     const { signal } = options;
     try {
-      const config = await this.#api.cacheConfig(signal);
+      const config = await this.#api.cacheConfig(signal ? { signal } : {});
       const closure = await this.#infos.closure(paths, signal, (path) => this.#present.has(path));
       const candidates: PathInfo[] = [];
       for (const info of closure) {

@@ -3,7 +3,9 @@
  * lifecycle of `exec`. It exists for the component: installables and Nix
  * flags arrive as list variables (`ATTIC_CI_INSTALLABLES`,
  * `ATTIC_CI_NIX_FLAGS`) and become argv items here, so no value is ever
- * pasted into shell code.
+ * pasted into shell code. The new CLI and flakes are enabled for this `nix`
+ * alone (`--extra-experimental-features`): the default image, nixos/nix,
+ * enables neither, and the image's own setting is left as it is.
  *
  * @module
  */
@@ -24,6 +26,9 @@ export const buildCommand: EngineCommand = {
       : listValue(args.values.get("installables"));
     const command = [
       "nix",
+      // For this nix only: images such as nixos/nix enable neither, and their setting stays.
+      "--extra-experimental-features",
+      "nix-command flakes",
       "build",
       ...(after ?? listValue(args.values.get("nix-flags"))),
       ...installables,

@@ -1,7 +1,9 @@
 /**
- * `attic-ci start`: bootstrap, then launch the watcher fully detached (no
- * inherited stdin/stdout/stderr, or a GitLab job would hang waiting for them)
- * and return as soon as it watches.
+ * `attic-ci start`: set up the pull side, bootstrap, then launch the watcher
+ * fully detached (no inherited stdin/stdout/stderr, or a GitLab job would
+ * hang waiting for them) and return as soon as it watches. On stdout: the
+ * `export` lines that make the job's own Nix substitute from the cache, for
+ * `eval "$(attic-ci start)"` (the log goes to stderr).
  *
  * @module
  */
@@ -10,6 +12,7 @@ import { commandLineOf } from "../options/command_specs.ts";
 import { EnvironmentError } from "../errors.ts";
 import { prepareWatcher } from "../session/watch_session.ts";
 import { startWatcher } from "../session/watcher_process.ts";
+import { exportLines } from "../pull/job_nix_config.ts";
 import { DONE, type EngineCommand } from "./outcome.ts";
 
 /** `attic-ci start`. */
@@ -19,7 +22,7 @@ export const startCommand: EngineCommand = {
   async run({ argv, config, ctx }) {
     let prepared;
     try {
-      prepared = await prepareWatcher(config, ctx);
+      prepared = await prepareWatcher(config, ctx, { pull: true });
     } catch (error) {
       if (!(error instanceof EnvironmentError) || config.strict) throw error;
       ctx.logger.info(`error: ${error.message}`);
@@ -29,8 +32,10 @@ export const startCommand: EngineCommand = {
       return { kind: "cache", cache: { complete: false, strict: config.strict } };
     }
     const { files, setup } = prepared;
+    // For the job's shell: its Nix pulls from the cache whether or not the watcher starts.
+    ctx.system.stdout(exportLines(setup.pull.env));
     // The watcher reads its configuration from the same flags and variables.
-    const pid = await startWatcher(ctx, files, argv, setup.bootstrap);
+    const pid = await startWatcher(ctx, files, argv, setup.bootstrap, setup.pull.keyName);
     if (pid !== null) {
       ctx.logger.info(`watcher started (pid ${pid}, state ${files.dir}); end with attic-ci stop`);
       return DONE;

@@ -14,7 +14,11 @@ import { configure } from "../session/command_config.ts";
 import { parseCommandArgs } from "../options/parse_args.ts";
 import type { CommandContext } from "../session/context.ts";
 import { watchUntilSignal } from "../session/watch_session.ts";
-import { bootstrapHandOff, WATCHER_COMMAND } from "../session/watcher_process.ts";
+import {
+  bootstrapHandOff,
+  CACHE_KEY_HANDOFF_VARIABLE,
+  WATCHER_COMMAND,
+} from "../session/watcher_process.ts";
 import { writeWatcherReport } from "../session/watcher_report.ts";
 import { stateFiles } from "../state/state_dir.ts";
 import { DONE, type PlainCommand } from "./outcome.ts";
@@ -37,7 +41,9 @@ export const watcherCommand: PlainCommand = async (argv, outer) => {
   try {
     const handed = bootstrapHandOff(system.env);
     const setup = await setUpBackend(config, ctx, files, handed ? { bootstrap: handed } : {});
-    const watched = await watchUntilSignal(config, ctx, files, setup, WATCHER_COMMAND);
+    const watched = await watchUntilSignal(config, ctx, files, setup, WATCHER_COMMAND, {
+      cacheKeyName: system.env[CACHE_KEY_HANDOFF_VARIABLE] ?? null,
+    });
     try {
       await watched.session.drain({ timeoutMs: config.drainTimeoutMs });
       await watched.writeStatus();

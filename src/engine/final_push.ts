@@ -44,6 +44,11 @@ export interface FinalPushOptions {
   readonly push?: Pick<PushSchedulerOptions, "concurrency" | "retries" | "retryDelayMs">;
   /** Give up on pushes after this long. @default 600000 */
   readonly timeoutMs?: number;
+  /**
+   * Pushing is off (no token), for this reason: the paths to push are
+   * counted as `left`, not as failures. Only with a null backend.
+   */
+  readonly pushOff?: string;
 }
 
 /** What the final push did. */
@@ -71,6 +76,13 @@ export interface FinalPushResult {
   unrecorded: number;
   /** How long listing the store and diffing it against the baseline took; null without a baseline. */
   reconcileSeconds: number | null;
+  /**
+   * Every valid path (not `.drv`, excluded ones too) that appeared since the
+   * baseline, pushed or not: what the build built or fetched, for the report.
+   */
+  appeared: StorePath[];
+  /** Paths to push left unpushed because pushing is off. */
+  left: number;
 }
 
 /** Paths listed one per line (in the collapsed final-push section) before "… and N more". */
@@ -92,6 +104,8 @@ export function emptyFinalPushResult(): FinalPushResult {
     calls: [],
     unrecorded: 0,
     reconcileSeconds: null,
+    appeared: [],
+    left: 0,
   };
 }
 
@@ -119,18 +133,28 @@ export async function finalPush(
   } else {
     const listingStarted = clock.now();
     const candidates: StorePath[] = [];
+    const excluded: StorePath[] = [];
     for (const name of await newNamesIn(options.storeDir, baseline)) {
       const path = storePath(options.storeDir, name);
       const reason = options.filter.reason(path);
       if (reason === "derivation") result.derivations++;
-      else if (reason === "excluded") result.excluded++;
-      else if (!ledger.has(path) && !targets.has(path)) candidates.push(path);
+      else if (reason === "excluded") {
+        result.excluded++;
+        excluded.push(path);
+      } else if (ledger.has(path)) result.appeared.push(path);
+      else if (!targets.has(path)) candidates.push(path);
     }
     result.reconcileSeconds = (clock.now() - listingStarted) / 1000;
-    const { valid, invalid } = await checker.check(candidates);
-    result.invalid = invalid;
-    for (const path of valid) targets.add(path);
-    result.reconciled = valid.length;
+    // Excluded paths are not pushed, but the build made them: they count among what appeared.
+    const { valid, invalid } = await checker.check([...candidates, ...excluded]);
+    const isExcluded = new Set(excluded);
+    result.invalid = invalid.filter((path) => !isExcluded.has(path));
+    for (const path of valid) {
+      result.appeared.push(path);
+      if (isExcluded.has(path)) continue;
+      targets.add(path);
+      result.reconciled++;
+    }
   }
 
   // Paths given or linked must be valid too: pushing an invalid one fails the batch.
@@ -149,6 +173,11 @@ export async function finalPush(
   if (toPush.length > DETAIL_LINES) logger.info(`  … and ${toPush.length - DETAIL_LINES} more`);
   if (toPush.length === 0) return result;
   if (parts.backend === null) {
+    if (options.pushOff !== undefined) {
+      result.left = toPush.length;
+      logger.info(`pushing is off (${options.pushOff}): ${toPush.length} path(s) left unpushed`);
+      return result;
+    }
     for (const path of toPush) result.failed.set(path, "no backend available to push with");
     return result;
   }

@@ -11,11 +11,16 @@ import { commandHelp, ENGINE_HELP_GROUPS, type HelpGroup } from "./help.ts";
 import {
   BOOTSTRAP_OPTIONS,
   BUILD_OPTIONS,
+  ENGINE_OPTIONS,
   GLOBAL_OPTIONS,
   LOCATION_OPTIONS,
   type OptionSpec,
+  PULL_OPTIONS,
+  PUSH_OPTIONS,
   STATUS_OPTIONS,
   STOP_OPTIONS,
+  TARGET_OPTIONS,
+  USE_OPTIONS,
 } from "./option_specs.ts";
 
 /** One command as the help shows it. */
@@ -30,9 +35,35 @@ export interface CommandSpec {
   readonly description: string;
   /** The options it takes, grouped as its help shows them. */
   readonly groups: readonly HelpGroup[];
+  /**
+   * Options it also reads but does not show (the rest of the engine's, which
+   * a configuration needs and the components set as variables for every command).
+   */
+  readonly quietly?: readonly OptionSpec[];
 }
 
 const STATE_DIR = LOCATION_OPTIONS.filter((o) => o.flag === "state-dir");
+
+/** The options `use` shows: where the cache is, how to read it, where the job's netrc goes. */
+const USE_GROUPS: readonly HelpGroup[] = [
+  {
+    title: "Where the cache is",
+    options: TARGET_OPTIONS.filter((o) => o.flag !== "attic-client"),
+  },
+  {
+    title: "Reading from it",
+    options: [...PULL_OPTIONS.filter((o) => o.flag !== "pull"), ...USE_OPTIONS],
+  },
+  {
+    title: "State and failure",
+    options: [...STATE_DIR, ...PUSH_OPTIONS.filter((o) => o.flag === "strict")],
+  },
+  { title: "Other", options: GLOBAL_OPTIONS },
+];
+
+function shown(groups: readonly HelpGroup[]): Set<string> {
+  return new Set(groups.flatMap((g) => g.options.map((o) => o.flag)));
+}
 
 /** The commands, in the order the top-level help lists them. */
 export const COMMAND_SPECS = {
@@ -115,6 +146,35 @@ when there is none.`,
       options: [...BOOTSTRAP_OPTIONS, ...STATE_DIR, ...GLOBAL_OPTIONS],
     }],
   },
+  use: {
+    brief: "use [opts]",
+    summary: "make Nix substitute from the cache: in this job (eval its output), or --persist",
+    usage: 'eval "$(attic-ci use [OPTIONS])"   or   attic-ci use --persist [OPTIONS]',
+    description:
+      `Make Nix substitute from the cache, as \`attic use\` and \`cachix use\` do: its substituter
+and key (signatures stay required) from the cache's configuration, and for a private
+cache the token in a netrc. For jobs that only read the cache (deploy, tests).
+
+By default for this job only: prints \`export NIX_CONFIG=…\` for eval in the job's shell;
+nothing lasting is written, and \`attic-ci clean\` removes the job's netrc at its end.
+With --persist, for your user on this machine: ~/.config/nix/nix.conf and a 0600 netrc.
+The token (--token-variable) needs the pull permission; a public cache needs none.
+Exit 0 once Nix is set up (or when it cannot be and caching must not fail the job);
+1 under --strict when it cannot be; 2 for bad usage.`,
+    groups: USE_GROUPS,
+    quietly: ENGINE_OPTIONS.filter((o) => !shown(USE_GROUPS).has(o.flag)),
+  },
+  clean: {
+    brief: "clean [--state-dir DIR]",
+    summary: "remove this job's files that hold the token (its netrc, token file, attic config)",
+    usage: "attic-ci clean [--state-dir DIR]",
+    description:
+      `Remove every file of the state directory that holds the token: the token file, the attic
+configuration and the job's netrc. exec, build, stop and push do this themselves when
+they end; a job that only ran \`attic-ci use\` ends with this (the use component's
+after_script). Exit 0 when none is left.`,
+    groups: [{ title: "Options", options: [...STATE_DIR, ...GLOBAL_OPTIONS] }],
+  },
   status: {
     brief: "status [--json]",
     summary: "what the watcher is doing",
@@ -132,7 +192,7 @@ export type CommandName = keyof typeof COMMAND_SPECS;
 export function commandLineOf(name: CommandName): { specs: OptionSpec[]; help: string } {
   const spec: CommandSpec = COMMAND_SPECS[name];
   return {
-    specs: spec.groups.flatMap((group) => group.options),
+    specs: [...spec.groups.flatMap((group) => group.options), ...(spec.quietly ?? [])],
     help: commandHelp(spec.usage, spec.description, spec.groups),
   };
 }

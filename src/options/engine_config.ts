@@ -23,6 +23,10 @@ export interface EngineConfig {
   /** The built-in client keeps `server` as its base URL. */
   readonly keepEndpoint: boolean;
   readonly to: string | null;
+  /** Make the Nix the helper runs substitute from the cache (`--pull`). */
+  readonly pull: boolean;
+  /** nix-copy: the key the paths in `to` are signed with; null: from `to`'s secret key. */
+  readonly publicKey: string | null;
   readonly bootstrapInstallable: string;
   readonly bootstrapTimeoutMs: number;
   readonly stateDir: string;
@@ -67,6 +71,10 @@ const count = (min: number) =>
     `must be at least ${min}`,
   ).refine(Number.isSafeInteger, `must be at most ${Number.MAX_SAFE_INTEGER}`);
 
+/** How `--pull` (and a component's boolean input) says yes and no. */
+const ON = new Set(["on", "true", "yes", "1"]);
+const OFF = new Set(["off", "false", "no", "0"]);
+
 const rawSchema = z.object({
   backend: z.enum(["attic", "nix-copy"], { error: "expected attic or nix-copy" }),
   // Attic's own rule (attic/src/cache.rs CACHE_NAME_REGEX): anything else fails every push.
@@ -85,6 +93,14 @@ const rawSchema = z.object({
   to: z.string().regex(
     /^([a-z][a-z0-9+.-]*:\/\/\S*|\/\S*|daemon|local|auto)$/,
     "expected a Nix store URL such as file:///var/cache/nix or s3://bucket",
+  ).optional(),
+  pull: z.string().trim().toLowerCase().refine(
+    (v) => ON.has(v) || OFF.has(v),
+    "expected on or off",
+  ).transform((v) => ON.has(v)),
+  "public-key": z.string().trim().regex(
+    /^[^:\s]+:[A-Za-z0-9+/]{43}=$/,
+    "expected a Nix public key NAME:BASE64, as `nix key convert-secret-to-public` prints it",
   ).optional(),
   "bootstrap-installable": z.string().min(1, "must not be empty"),
   "bootstrap-timeout": positiveSeconds,
@@ -158,6 +174,8 @@ export function engineConfig(
     atticClient: o["attic-client"],
     keepEndpoint: o["keep-endpoint"] ?? false,
     to: o.to ?? null,
+    pull: o.pull,
+    publicKey: o["public-key"] ?? null,
     bootstrapInstallable: o["bootstrap-installable"],
     bootstrapTimeoutMs: o["bootstrap-timeout"],
     stateDir: (o["state-dir"] ?? defaultStateDir(env)).replace(/\/+$/, ""),
@@ -187,6 +205,7 @@ export function savedOptions(config: EngineConfig): Record<string, string | bool
     "token-variable": config.tokenVariable,
     "attic-client": config.atticClient,
     "keep-endpoint": config.keepEndpoint,
+    pull: config.pull ? "on" : "off",
     "bootstrap-installable": config.bootstrapInstallable,
     "bootstrap-timeout": String(config.bootstrapTimeoutMs / 1000),
     "store-dir": config.storeDir,
@@ -204,6 +223,7 @@ export function savedOptions(config: EngineConfig): Record<string, string | bool
   if (config.cache !== null) saved.cache = config.cache;
   if (config.server !== null) saved.server = config.server;
   if (config.to !== null) saved.to = config.to;
+  if (config.publicKey !== null) saved["public-key"] = config.publicKey;
   return saved;
 }
 

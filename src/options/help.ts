@@ -9,6 +9,7 @@ import {
   GLOBAL_OPTIONS,
   LOCATION_OPTIONS,
   type OptionSpec,
+  PULL_OPTIONS,
   PUSH_OPTIONS,
   TARGET_OPTIONS,
   variableName,
@@ -23,6 +24,7 @@ export interface HelpGroup {
 /** The option groups of every command that streams or pushes (exec, build, start, stop, push, watch). */
 export const ENGINE_HELP_GROUPS: readonly HelpGroup[] = [
   { title: "Where to push", options: TARGET_OPTIONS },
+  { title: "Reading from the cache", options: PULL_OPTIONS },
   { title: "Attic client bootstrap", options: BOOTSTRAP_OPTIONS },
   { title: "State and store", options: LOCATION_OPTIONS },
   { title: "Pushing", options: PUSH_OPTIONS },

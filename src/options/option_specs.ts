@@ -65,9 +65,10 @@ export const TARGET_OPTIONS: readonly OptionSpec[] = [
     flag: "attic-client",
     type: "string",
     metavar: "cli|api|auto",
-    default: "cli",
-    help: "backend attic: the attic CLI (cli), the helper's own HTTP client (api), " +
-      "or the CLI when one can be fetched and the built-in client otherwise (auto)",
+    default: "auto",
+    help: "backend attic: the attic CLI when the substitution-only bootstrap or PATH gives one, " +
+      "else the helper's own HTTP client (auto); only the CLI, deferring the push to the end " +
+      "until one is found (cli); only the built-in client (api)",
   },
   {
     flag: "keep-endpoint",
@@ -80,6 +81,25 @@ export const TARGET_OPTIONS: readonly OptionSpec[] = [
     type: "string",
     metavar: "STORE_URL",
     help: "destination store of backend nix-copy, e.g. file:///var/cache/nix",
+  },
+];
+
+/** How the job's Nix reads from the cache. */
+export const PULL_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "pull",
+    type: "string",
+    metavar: "on|off",
+    default: "on",
+    help: "make the Nix this command runs substitute from the cache (substituter, key, and for a " +
+      "private cache the token in a per-job netrc); off leaves Nix as configured",
+  },
+  {
+    flag: "public-key",
+    type: "string",
+    metavar: "KEY",
+    help: "backend nix-copy: the key the paths in --to are signed with, NAME:BASE64 " +
+      "(default: the public half of --to's ?secret-key=FILE)",
   },
 ];
 
@@ -224,6 +244,17 @@ export const STOP_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/** `use --persist`. */
+export const USE_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "persist",
+    type: "boolean",
+    help: "write the settings into your user's Nix configuration for good (a developer's " +
+      "machine), instead of printing them for this job",
+    flagOnly: true,
+  },
+];
+
 /** `status --json`. */
 export const STATUS_OPTIONS: readonly OptionSpec[] = [
   { flag: "json", type: "boolean", help: "print the status as JSON", flagOnly: true },
@@ -264,6 +295,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 /** All options that make up an engine configuration. */
 export const ENGINE_OPTIONS: readonly OptionSpec[] = [
   ...TARGET_OPTIONS,
+  ...PULL_OPTIONS,
   ...BOOTSTRAP_OPTIONS,
   ...LOCATION_OPTIONS,
   ...PUSH_OPTIONS,

@@ -14,6 +14,7 @@ import type { PushCall } from "../engine/push_scheduler.ts";
 import type { StorePath } from "../store/store_path.ts";
 import type { ResourceUse } from "../system/system.ts";
 import type { SessionSummary } from "./session_summary.ts";
+import { formatSubstitution, type Substitution } from "./substitution.ts";
 
 /** The JSON report's schema identifier. */
 export const REPORT_SCHEMA = "attic-ci/report@1";
@@ -40,6 +41,13 @@ export interface Report {
   readonly finalPushDetail: { outLinks: number; reconciled: number; given: number };
   /** Valid paths recorded while no attic client was available. */
   readonly deferred: number;
+  /**
+   * What the store shows of the paths that appeared: substituted (from the
+   * cache, by its key) or built here; null when no baseline was taken.
+   */
+  readonly substitution: Substitution | null;
+  /** Pushing was off (no token): why, and how many paths were left unpushed; null when it was on. */
+  readonly pushOff: { readonly reason: string; readonly left: number } | null;
   readonly skipped: { invalid: number; derivations: number; excluded: number };
   /** Store paths that could not be pushed. */
   readonly failed: StorePath[];
@@ -99,6 +107,13 @@ export function formatReport(report: Report): { summary: string; details: string
     `retries: ${report.retries}; push calls: ${report.pushInvocations}; ` +
     `rescans: ${report.rescans}; draining took ${report.drainSeconds.toFixed(1)} s`,
   ];
+  if (report.substitution !== null) details.unshift(formatSubstitution(report.substitution));
+  if (report.pushOff !== null) {
+    details.push(
+      `pushing was off (${report.pushOff.reason}): ${report.pushOff.left} store paths were ` +
+        "not pushed",
+    );
+  }
   const t = report.transfer;
   if (t !== null) {
     details.push(
@@ -112,7 +127,7 @@ export function formatReport(report: Report): { summary: string; details: string
       `not recorded: ${report.unrecorded} pushed paths (the state directory could not be written)`,
     );
   }
-  if (report.deferred > 0) {
+  if (report.deferred > 0 && report.pushOff === null) {
     details.splice(
       1,
       0,
@@ -168,6 +183,8 @@ export interface ReportInputs {
   readonly resources: ResourceUse;
   /** What the backend of this process transferred, where it counts (the built-in client). */
   readonly transfer: TransferStats | null;
+  /** The paths that appeared, by origin; null without a baseline. */
+  readonly substitution: Substitution | null;
 }
 
 /** The sum of two transfer counts, either of which may be absent. */
@@ -209,6 +226,10 @@ export function buildReport(inputs: ReportInputs): Report {
     pushed: summary.incremental + final.pushed,
     finalPushDetail: { outLinks: final.outLinks, reconciled: final.reconciled, given: final.given },
     deferred: summary.deferred,
+    substitution: inputs.substitution,
+    pushOff: summary.bootstrap?.mode === "off"
+      ? { reason: summary.bootstrap.reason, left: final.left }
+      : null,
     skipped: {
       invalid: invalid.size,
       derivations: Math.max(summary.derivations, final.derivations),

@@ -1,10 +1,11 @@
 /**
- * Setting up the backend a session pushes with. For `nix-copy`, nothing to
- * fetch. For `attic`: read the token (a missing one is a configuration
- * error), write the private config, then by `--attic-client`: bootstrap the
- * CLI (substitution only) and say in the log which way was taken, without a
- * client deferred mode (cli) or the built-in client (auto); or the built-in
- * client straight away (api).
+ * Setting up the backend a session pushes with, and (when asked) the pull
+ * side. For `nix-copy`, nothing to fetch. For `attic`: read the token (none:
+ * pushing is off, said in one line, unless `--strict` makes it an error),
+ * write the private config, then by `--attic-client`: bootstrap the CLI
+ * (substitution only, pulling from the cache, where the client may be) and
+ * say in the log which way was taken, without a client the built-in client
+ * (auto) or deferred mode (cli); or the built-in client straight away (api).
  *
  * @module
  */
@@ -12,30 +13,39 @@
 import { writeAtticConfig } from "../attic/attic_config.ts";
 import { bootstrapAtticClient, type BootstrapResult } from "../attic/bootstrap.ts";
 import { AtticApi } from "../attic/attic_api.ts";
-import { readToken, readTokenFile } from "../attic/token.ts";
+import { NO_TOKEN, noTokenReason, readToken, readTokenFile } from "../attic/token.ts";
 import { AtticApiBackend } from "../backends/attic_api_backend.ts";
 import { AtticBackend } from "../backends/attic_backend.ts";
 import { nixCopyBackend } from "../backends/nix_copy_backend.ts";
 import type { PushBackend } from "../backends/push_backend.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
-import { EnvironmentError } from "../errors.ts";
+import { ConfigError, EnvironmentError } from "../errors.ts";
 import { storeQueries } from "../store/store_queries.ts";
 import { reason, type StateFiles } from "../state/state_dir.ts";
 import type { CommandContext } from "./context.ts";
+import { NO_PULL, type PullSetup, setUpPull } from "./pull_setup.ts";
 
-/** A backend ready to push, or null in deferred mode, and how it was obtained. */
+/** A backend ready to push, or null (deferred mode, pushing off), how it was obtained, and the pull side. */
 export interface BackendSetup {
   readonly backend: PushBackend | null;
   readonly bootstrap: BootstrapResult | null;
+  /** How the job's Nix pulls from the cache ({@linkcode NO_PULL} unless asked for). */
+  readonly pull: PullSetup;
 }
 
 /** Options of {@linkcode setUpBackend}. */
 export interface BackendSetupOptions {
   /** A bootstrap already done (by `start`, for its detached watcher): use its client. */
   readonly bootstrap?: BootstrapResult;
+  /** Set up the pull side too: this command runs Nix now (exec, build, start). @default false */
+  readonly pull?: boolean;
+  /** Variables for the bootstrap's Nix when the pull side was set up earlier (a deferred retry). */
+  readonly nixEnv?: Readonly<Record<string, string>>;
+  /** A missing token is an error, not "pushing is off" (`watch` does nothing else). @default false */
+  readonly requireToken?: boolean;
 }
 
-/** Prepares the configured backend. */
+/** Prepares the configured backend (and the pull side, if asked). */
 export async function setUpBackend(
   config: EngineConfig,
   ctx: CommandContext,
@@ -47,31 +57,38 @@ export async function setUpBackend(
     return {
       backend: nixCopyBackend(system, { to: config.to!, timeoutMs: config.pushTimeoutMs }),
       bootstrap: null,
+      pull: options.pull
+        ? await setUpPull(config, ctx, files, { token: null, api: null })
+        : NO_PULL,
     };
   }
   let bootstrap = options.bootstrap;
-  let token: string;
+  if (bootstrap?.mode === "off") return { backend: null, bootstrap, pull: NO_PULL };
+  let token: string | null;
   if (bootstrap === undefined) {
-    // Read the token first: a missing token is a configuration error (exit 2).
     token = await readToken(config.tokenVariable, system.env);
-    try {
-      await writeAtticConfig(files, config.server!, token);
-    } catch (error) {
-      throw new EnvironmentError(
-        `cannot write the attic configuration in ${files.dir}: ${reason(error)}`,
-        "free space there, or point --state-dir (ATTIC_CI_STATE_DIR) elsewhere",
-        { cause: error },
-      );
-    }
-    bootstrap = await obtainClient(config, ctx, files);
+    if (token === null) pushingOff(config, ctx, options.requireToken ?? false);
+    else await writeConfig(config, files, token);
   } else {
     // The detached watcher never sees the token variable: it reads the file `start` wrote.
     token = await readTokenFile(files.token);
   }
-  if (bootstrap.mode === "built-in") {
-    return { backend: builtInBackend(config, ctx, token), bootstrap };
+  const api = atticApiOf(config, ctx, token);
+  const pull = options.pull ? await setUpPull(config, ctx, files, { token, api }) : NO_PULL;
+  if (token === null) {
+    const off: BootstrapResult = {
+      mode: "off",
+      client: null,
+      reason: noTokenReason(config.tokenVariable, system.env),
+      seconds: 0,
+    };
+    return { backend: null, bootstrap: off, pull };
   }
-  if (bootstrap.client === null) return { backend: null, bootstrap };
+  bootstrap ??= await obtainClient(config, ctx, files, options.pull ? pull.env : options.nixEnv);
+  if (bootstrap.mode === "built-in") {
+    return { backend: builtInBackend(config, ctx, api, pull.refusal), bootstrap, pull };
+  }
+  if (bootstrap.client === null) return { backend: null, bootstrap, pull };
   return {
     backend: new AtticBackend(system, {
       client: bootstrap.client,
@@ -82,7 +99,44 @@ export async function setUpBackend(
       timeoutMs: config.pushTimeoutMs,
     }),
     bootstrap,
+    pull,
   };
+}
+
+/**
+ * No token: protected variables are absent in pipelines of unprotected
+ * branches and of forks' merge requests, where the build must still run. One
+ * loud line; under `--strict` a configuration error instead.
+ */
+function pushingOff(config: EngineConfig, ctx: CommandContext, required: boolean): void {
+  const variable = config.tokenVariable;
+  const why = noTokenReason(variable, ctx.system.env);
+  if (config.strict || required) {
+    throw new ConfigError(
+      `--token-variable (${variable})`,
+      `${why}, and ${
+        required ? "a watcher does nothing but push" : "--strict needs every path pushed"
+      }`,
+      NO_TOKEN.fix(variable),
+    );
+  }
+  ctx.logger.warn(
+    `pushing is off: ${why} (${NO_TOKEN.why}); nothing is pushed, and the build and its pulls ` +
+      `from the cache are unaffected (--strict fails instead)`,
+  );
+}
+
+/** Writes the token file and the attic configuration; a disk that refuses stops caching. */
+async function writeConfig(config: EngineConfig, files: StateFiles, token: string): Promise<void> {
+  try {
+    await writeAtticConfig(files, config.server!, token);
+  } catch (error) {
+    throw new EnvironmentError(
+      `cannot write the attic configuration in ${files.dir}: ${reason(error)}`,
+      "free space there, or point --state-dir (ATTIC_CI_STATE_DIR) elsewhere",
+      { cause: error },
+    );
+  }
 }
 
 /**
@@ -94,6 +148,7 @@ async function obtainClient(
   config: EngineConfig,
   ctx: CommandContext,
   files: StateFiles,
+  nixEnv: Readonly<Record<string, string>> | undefined,
 ): Promise<BootstrapResult> {
   const { system, logger } = ctx;
   if (config.atticClient === "api") {
@@ -113,6 +168,7 @@ async function obtainClient(
     timeoutMs: config.bootstrapTimeoutMs,
     path: system.env.PATH,
     clock: system.clock,
+    ...(nixEnv ? { env: nixEnv } : {}),
   });
   logger.sectionEnd("bootstrap");
   if (bootstrap.client === null && config.atticClient === "auto") {
@@ -132,30 +188,51 @@ async function obtainClient(
   return bootstrap;
 }
 
-/** The backend on the built-in client; its retries and a refusal go to the log. */
-function builtInBackend(config: EngineConfig, ctx: CommandContext, token: string): PushBackend {
+/**
+ * The built-in client of the configured cache (its cache-config also serves
+ * the pull side); its retries go to the log.
+ */
+export function atticApiOf(
+  config: EngineConfig,
+  ctx: CommandContext,
+  token: string | null,
+): AtticApi {
   const { system, logger } = ctx;
-  const retries = config.retries;
-  const api = new AtticApi(system, system, {
+  return new AtticApi(system, system, {
     server: config.server!,
     cache: config.cache!,
     token,
     tokenSource: config.tokenVariable,
     keepEndpoint: config.keepEndpoint,
     stallTimeoutMs: config.stallTimeoutMs,
-    retries,
+    retries: config.retries,
     retryDelayMs: config.retryDelayMs,
     clock: system.clock,
-    onRetry: (_request, attempt, error) =>
+    onRetry: (_request, attempt, error, retries) =>
       logger.info(`retry ${attempt} of ${retries}: ${error.message}`),
   });
+}
+
+/**
+ * The backend on the built-in client; a refusal goes to the log, unless the
+ * pull side said the same already (`said`).
+ */
+function builtInBackend(
+  config: EngineConfig,
+  ctx: CommandContext,
+  api: AtticApi,
+  said: string | null,
+): PushBackend {
+  const { system, logger } = ctx;
   const { infos } = storeQueries(system, { storeDir: config.storeDir, env: system.env });
   return new AtticApiBackend(api, infos, {
     cache: config.cache!,
     server: config.server!,
     jobs: config.atticJobs,
-    onRefused: (error) =>
-      logger.warn(`the cache refuses every push, so nothing more is tried: ${error.message}`),
+    onRefused: (error) => {
+      if (error.message === said) return;
+      logger.warn(`the cache refuses every push, so nothing more is tried: ${error.message}`);
+    },
   });
 }
 
@@ -167,9 +244,10 @@ export async function retryDeferredBootstrap(
   config: EngineConfig,
   ctx: CommandContext,
   files: StateFiles,
+  nixEnv?: Readonly<Record<string, string>>,
 ): Promise<PushBackend | null> {
   ctx.logger.info("deferred mode: trying the attic client bootstrap again");
-  const setup = await setUpBackend(config, ctx, files);
+  const setup = await setUpBackend(config, ctx, files, nixEnv ? { nixEnv } : {});
   if (setup.backend === null) {
     ctx.logger.warn(
       "still no attic client: the recorded paths stay unpushed; " +
@@ -192,6 +270,7 @@ export function backendAtEnd(
 ): () => Promise<PushBackend | null> {
   return async () => {
     if (setup.backend !== null || config.backend !== "attic") return setup.backend;
-    return await retryDeferredBootstrap(config, ctx, files);
+    if (setup.bootstrap?.mode === "off") return null;
+    return await retryDeferredBootstrap(config, ctx, files, setup.pull.env);
   };
 }

@@ -18,6 +18,7 @@ import { signalNumber } from "../system/system.ts";
 import { backendAtEnd, setUpBackend } from "./backend_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { finishSession } from "./finish_session.ts";
+import { forgetSecrets } from "./job_secrets.ts";
 import { openSession } from "./open_session.ts";
 import { markSessionEnded } from "./session_record.ts";
 import { lockSession, type SessionLock } from "./session_lock.ts";
@@ -49,14 +50,17 @@ export async function runBuildSession(
   try {
     let setup, opened;
     try {
-      setup = await setUpBackend(config, ctx, files);
-      opened = await openSession(config, ctx, files, setup.backend, new PathTimeline());
+      setup = await setUpBackend(config, ctx, files, { pull: true });
+      opened = await openSession(config, ctx, files, setup.backend, new PathTimeline(), {
+        cacheKeyName: setup.pull.keyName,
+        pushOff: setup.bootstrap?.mode === "off",
+      });
     } catch (error) {
       if (!(error instanceof EnvironmentError) || config.strict) throw error;
       return { status: await runUncached(ctx, command, error), complete: false };
     }
 
-    const status = await runBuild(ctx, command);
+    const status = await runBuild(ctx, command, setup.pull.env);
     try {
       const finished = await finishSession(ctx, {
         command: name,
@@ -72,6 +76,7 @@ export async function runBuildSession(
         backend: backendAtEnd(setup, config, ctx, files),
         outLinkDir: system.cwd,
         exitCode: status,
+        cacheKeyName: setup.pull.keyName,
       });
       // The after_script safety net (`push`) finds this and says so instead of a second report.
       await markSessionEnded(files.session, {
@@ -89,6 +94,7 @@ export async function runBuildSession(
       return { status, complete: false };
     }
   } finally {
+    await forgetSecrets(ctx, files);
     await lock.release();
   }
 }
@@ -159,9 +165,13 @@ async function runUncached(
  * turns SIGTERM into an error of its own (as nix-build does) was still
  * stopped by it, and a GitLab cancel reads as one.
  */
-async function runBuild(ctx: CommandContext, command: readonly string[]): Promise<number> {
+async function runBuild(
+  ctx: CommandContext,
+  command: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<number> {
   try {
-    const { status, forwarded } = await ctx.system.runInForeground(command);
+    const { status, forwarded } = await ctx.system.runInForeground(command, { env });
     return forwarded !== null && status !== 0 ? 128 + signalNumber(forwarded) : status;
   } catch (error) {
     ctx.logger.warn(

@@ -20,6 +20,7 @@ import { type SessionStart, type SessionSummary, summarize } from "../report/ses
 import type { Ledger } from "../state/ledger.ts";
 import type { StorePath } from "../store/store_path.ts";
 import { storeQueries } from "../store/store_queries.ts";
+import { countOrigins, type Substitution } from "../report/substitution.ts";
 import type { CommandContext } from "./context.ts";
 import { pathFilter, pushOptions } from "./open_session.ts";
 
@@ -56,6 +57,8 @@ export interface FinishInputs {
    * nothing is left, one line instead of a second report.
    */
   readonly alreadyEnded?: { readonly at: number; readonly pushed: number };
+  /** The name of the key the cache signs with (the report counts the paths it gave); null if unknown. */
+  readonly cacheKeyName?: string | null;
 }
 
 /** How a run ended, for the exit code. */
@@ -83,7 +86,8 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
     }
   }
   const backend = await inputs.backend();
-  const final = await runFinalPush(ctx, inputs, backend);
+  const pushOff = summary.bootstrap?.mode === "off" ? summary.bootstrap.reason : undefined;
+  const final = await runFinalPush(ctx, inputs, backend, pushOff);
 
   const ended = inputs.alreadyEnded;
   if (ended !== undefined && final.pushed + final.failed.size === 0) {
@@ -106,9 +110,39 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
     endedAt: system.clock.now(),
     resources: system.resources(),
     transfer: backend?.transfer ?? null,
+    substitution: await substitution(ctx, inputs, final),
   });
   await emitReport(ctx, report, config.reportFile);
   return { report, complete: report.failed.length === 0 && report.unrecorded === 0 };
+}
+
+/**
+ * Where the paths that appeared came from, as the store records it (built
+ * here, or substituted and signed by whom); null without a baseline, or
+ * when the store cannot say (one warning: the rest of the report stands).
+ */
+async function substitution(
+  ctx: CommandContext,
+  inputs: FinishInputs,
+  final: FinalPushResult,
+): Promise<Substitution | null> {
+  if (final.reconcileSeconds === null) return null;
+  const { config } = inputs;
+  try {
+    const { origins } = storeQueries(ctx.system, {
+      storeDir: config.storeDir,
+      env: ctx.system.env,
+    });
+    const found = await origins.origins(final.appeared);
+    return countOrigins(found.values(), inputs.cacheKeyName ?? null);
+  } catch (error) {
+    ctx.logger.warn(
+      `cannot tell what was substituted and what was built: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
+    return null;
+  }
 }
 
 /** The final push with the configuration's settings, in its own log section. */
@@ -116,6 +150,7 @@ function runFinalPush(
   ctx: CommandContext,
   inputs: FinishInputs,
   backend: PushBackend | null,
+  pushOff: string | undefined,
 ): Promise<FinalPushResult> {
   const { system, logger } = ctx;
   const { config } = inputs;
@@ -135,6 +170,7 @@ function runFinalPush(
     batchSize: config.batchMaxSize,
     push: pushOptions(config),
     timeoutMs: config.drainTimeoutMs,
+    ...(pushOff === undefined ? {} : { pushOff }),
   }).finally(() => logger.sectionEnd("final_push"));
 }
 

@@ -30,6 +30,16 @@ export interface OpenSession {
   readonly baselineSeconds: number;
 }
 
+/** Options of {@linkcode openSession}. */
+export interface OpenSessionOptions {
+  /** Called as the session works (the watcher's status file). */
+  readonly onChange?: (session: StreamingSession) => void;
+  /** The name of the cache's signing key, recorded for the report of whoever ends the session. */
+  readonly cacheKeyName?: string | null;
+  /** Pushing is off (no token): the session only records, for the report. */
+  readonly pushOff?: boolean;
+}
+
 /** Takes the baseline, starts a fresh ledger and starts streaming. */
 export async function openSession(
   config: EngineConfig,
@@ -37,11 +47,12 @@ export async function openSession(
   files: StateFiles,
   backend: PushBackend | null,
   timeline: PathTimeline,
-  onChange?: (session: StreamingSession) => void,
+  options: OpenSessionOptions = {},
 ): Promise<OpenSession> {
+  const { onChange } = options;
   const { system, logger } = ctx;
   const startedAt = system.clock.now();
-  const baseline = await storeBaseline(config.storeDir);
+  const baseline = await storeBaseline(config.storeDir, ctx);
   const baselineSeconds = (system.clock.now() - startedAt) / 1000;
   const ledger = await Ledger.begin(files, baseline);
   try {
@@ -49,6 +60,7 @@ export async function openSession(
       startedAt,
       pid: system.pid,
       options: savedOptions(config),
+      ...(options.cacheKeyName ? { cacheKeyName: options.cacheKeyName } : {}),
     });
   } catch (error) {
     throw new EnvironmentError(
@@ -77,12 +89,19 @@ export async function openSession(
     push: pushOptions(config),
     ...(onChange ? { onChange } : {}),
   });
-  if (backend === null) logger.info("deferred mode: recording paths now, pushing them at stop");
-  logger.info(
-    `streaming finished paths of ${config.storeDir} to ${
-      backend?.target ?? "nowhere yet (deferred)"
-    } (${baseline.size} paths in the baseline, listed in ${baselineSeconds.toFixed(2)} s)`,
-  );
+  const listed = `${baseline.size} paths in the baseline, listed in ${
+    baselineSeconds.toFixed(2)
+  } s`;
+  if (options.pushOff) {
+    logger.info(`watching ${config.storeDir} for the report only: pushing is off (${listed})`);
+  } else {
+    if (backend === null) logger.info("deferred mode: recording paths now, pushing them at stop");
+    logger.info(
+      `streaming finished paths of ${config.storeDir} to ${
+        backend?.target ?? "nowhere yet (deferred)"
+      } (${listed})`,
+    );
+  }
   return { session, ledger, timeline, startedAt, baselineSeconds };
 }
 
@@ -102,10 +121,25 @@ export function pushOptions(
   };
 }
 
-async function storeBaseline(storeDir: string): Promise<Set<string>> {
+/**
+ * The store's names now. A store that does not exist yet (a fresh machine:
+ * Debian's Nix creates it when a first command opens it) is opened with
+ * `nix-store --init`, so its first build streams like any other.
+ */
+async function storeBaseline(storeDir: string, ctx: CommandContext): Promise<Set<string>> {
   try {
     return await listStoreNames(storeDir);
   } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      const init = await ctx.system.run("nix-store", { args: ["--init"] }).catch(() => null);
+      if (init?.code === 0) {
+        try {
+          const names = await listStoreNames(storeDir);
+          ctx.logger.info(`${storeDir} did not exist yet: Nix created it (nix-store --init)`);
+          return names;
+        } catch { /* said below */ }
+      }
+    }
     throw new EnvironmentError(
       `cannot read the Nix store ${storeDir}: ${reason(error)}`,
       "is Nix installed? point --store-dir (ATTIC_CI_STORE_DIR) at the Nix store",

@@ -16,6 +16,8 @@ import { Ledger } from "../state/ledger.ts";
 import { ensurePrivateDir, stateFiles } from "../state/state_dir.ts";
 import type { StorePath } from "../store/store_path.ts";
 import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
+import { forgetSecrets } from "./job_secrets.ts";
+import { NO_PULL } from "./pull_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { backendOf, finishSession } from "./finish_session.ts";
 import { readSessionRecord } from "./session_record.ts";
@@ -65,6 +67,8 @@ export async function endRecordedSession(
   try {
     return await finishRecorded(ctx, config, options, stopped);
   } finally {
+    // The last step of a job's caching: no file holding the token outlives it.
+    await forgetSecrets(ctx, files);
     await lock.release();
   }
 }
@@ -78,7 +82,7 @@ async function finishRecorded(
   const files = stateFiles(config.stateDir);
   // The watcher is stopped first, whatever happens next: it must never outlive the job.
   // A configuration error found now (e.g. the token variable is gone) still gets a report.
-  let setup: BackendSetup = { backend: null, bootstrap: null };
+  let setup: BackendSetup = { backend: null, bootstrap: null, pull: NO_PULL };
   let lateError: ConfigError | null = null;
   try {
     setup = await setUpBackend(config, ctx, files);
@@ -94,9 +98,8 @@ async function finishRecorded(
     // A watcher killed before its drain wrote no summary; its ledger still says what it pushed.
     incremental: ledger.size,
   };
-  const ended = stopped.summary === null
-    ? (await readSessionRecord(files.session))?.ended
-    : undefined;
+  const record = await readSessionRecord(files.session);
+  const ended = stopped.summary === null ? record?.ended : undefined;
   const finished = await finishSession(ctx, {
     command: options.command,
     config,
@@ -110,6 +113,7 @@ async function finishRecorded(
     outLinkDir: ctx.system.cwd,
     paths: options.paths,
     exitCode: null,
+    cacheKeyName: record?.cacheKeyName ?? null,
     ...(ended !== undefined && lateError === null ? { alreadyEnded: ended } : {}),
   });
   return { complete: finished.complete, lateError };

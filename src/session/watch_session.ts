@@ -32,17 +32,21 @@ export interface PreparedWatcher {
 
 /**
  * Before a watcher (`start`'s or `watch`'s) starts: a private state
- * directory, no other watcher on it, and the backend set up.
+ * directory, no other watcher on it, and the backend set up (with the pull
+ * side for `start`, whose job's own script runs Nix next).
  */
 export async function prepareWatcher(
   config: EngineConfig,
   ctx: CommandContext,
+  options: { readonly pull?: boolean } = {},
 ): Promise<PreparedWatcher> {
   const files = stateFiles(config.stateDir);
   await ensurePrivateDir(files.dir);
   await refuseSecondWatcher(ctx.system, files);
   await refuseLiveSession(ctx, files);
-  return { files, setup: await setUpBackend(config, ctx, files) };
+  // `watch` only pushes: without a token it has nothing to do. `start`'s job also pulls and counts.
+  const pull = options.pull ?? false;
+  return { files, setup: await setUpBackend(config, ctx, files, { pull, requireToken: !pull }) };
 }
 
 /** Refuses a directory that a live session (an `exec`, say) holds; its watcher would disturb it. */
@@ -62,6 +66,7 @@ export async function watchUntilSignal(
   setup: BackendSetup,
   /** The command word this process runs with (`watch`, or the detached watcher's). */
   command: string,
+  options: { readonly cacheKeyName?: string | null } = {},
 ): Promise<StoppedSession> {
   const { system, logger } = ctx;
   // Listen first: a signal that arrives while the session opens is not lost.
@@ -87,7 +92,11 @@ export async function watchUntilSignal(
       files,
       setup.backend,
       new PathTimeline(),
-      (s) => status.update(s),
+      {
+        onChange: (s) => status.update(s),
+        cacheKeyName: options.cacheKeyName ?? null,
+        pushOff: setup.bootstrap?.mode === "off",
+      },
     );
     await status.write(opened.session);
     logger.info(`watching; stop with SIGINT or SIGTERM (pid ${system.pid})`);

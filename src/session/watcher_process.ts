@@ -26,6 +26,9 @@ export const WATCHER_COMMAND = "__watch";
 /** The variable through which `start` hands its bootstrap result to the detached watcher. */
 export const BOOTSTRAP_HANDOFF_VARIABLE = "ATTIC_CI_INTERNAL_BOOTSTRAP";
 
+/** The variable through which `start` hands the name of the cache's signing key to the watcher. */
+export const CACHE_KEY_HANDOFF_VARIABLE = "ATTIC_CI_INTERNAL_CACHE_KEY";
+
 /** The schema identifier of the bootstrap hand-off. */
 export const BOOTSTRAP_HANDOFF_SCHEMA = "attic-ci/bootstrap@1";
 
@@ -101,12 +104,14 @@ export async function startWatcher(
   files: StateFiles,
   argv: readonly string[],
   bootstrap: BootstrapResult | null,
+  cacheKeyName: string | null = null,
 ): Promise<number | null> {
   const { system, logger } = ctx;
   for (const stale of [files.status, files.watcherReport, files.pidfile]) {
     await Deno.remove(stale).catch(() => {});
   }
   const env: Record<string, string> = { ATTIC_CI_STATE_DIR: files.dir };
+  if (cacheKeyName !== null) env[CACHE_KEY_HANDOFF_VARIABLE] = cacheKeyName;
   if (bootstrap) {
     env[BOOTSTRAP_HANDOFF_VARIABLE] = JSON.stringify({
       schema: BOOTSTRAP_HANDOFF_SCHEMA,

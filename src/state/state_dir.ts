@@ -27,6 +27,8 @@ export interface StateFiles {
   readonly watcherReport: string;
   /** The attic token, copied from its variable (0600). */
   readonly token: string;
+  /** The job's netrc for Nix: the token of a private cache (0600). */
+  readonly netrc: string;
   /** `XDG_CONFIG_HOME` for attic children; the config is `attic/config.toml` below it. */
   readonly atticConfigHome: string;
   /** Out-link of the bootstrapped attic client. */
@@ -47,6 +49,7 @@ export function stateFiles(dir: string): StateFiles {
     status: `${dir}/status.json`,
     watcherReport: `${dir}/watcher-report.json`,
     token: `${dir}/token`,
+    netrc: `${dir}/netrc`,
     atticConfigHome: `${dir}/attic-config`,
     atticClientLink: `${dir}/attic-client`,
     lock: `${dir}/session.lock`,
@@ -103,6 +106,27 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   } catch (error) {
     throw refuse(reason(error), error);
   }
+}
+
+/**
+ * Removes every file of the state directory that holds the token (the token
+ * file, the attic configuration, the job's netrc): when the job ends, no file
+ * with the token is left for a later job on the same runner. Returns the ones
+ * removed; a file that cannot be removed is named in the error.
+ */
+export async function removeSecrets(files: StateFiles): Promise<string[]> {
+  const removed: string[] = [];
+  for (const path of [files.token, files.netrc, files.atticConfigHome]) {
+    try {
+      await Deno.remove(path, { recursive: true });
+      removed.push(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        throw new Error(`cannot remove ${path}: ${reason(error)}`, { cause: error });
+      }
+    }
+  }
+  return removed;
 }
 
 /** A file-system error as a short reason, e.g. "no space left on device". */

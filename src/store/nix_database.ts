@@ -19,6 +19,23 @@ import { narHashHex } from "./nar_hash.ts";
 import type { PathInfo } from "./path_info.ts";
 import type { StorePath } from "./store_path.ts";
 
+/** Where a valid path came from. */
+export interface PathOrigin {
+  /** Built on this machine (Nix's `ultimate`), not substituted or copied. */
+  readonly built: boolean;
+  /** The names of the keys that signed it (`cache.nixos.org-1`, an Attic cache's name, …). */
+  readonly signers: readonly string[];
+}
+
+/** The key names of `keyname:base64` signatures. */
+export function signerNames(signatures: readonly string[]): string[] {
+  return [
+    ...new Set(
+      signatures.filter((s) => s.includes(":")).map((s) => s.slice(0, s.indexOf(":"))),
+    ),
+  ];
+}
+
 /** Paths per query (well under SQLite's limit on bound parameters). */
 const CHUNK = 500;
 
@@ -88,7 +105,7 @@ export class NixDatabase {
         for (let i = 0; i < frontier.length; i += CHUNK) {
           const chunk = frontier.slice(i, i + CHUNK);
           const rows = db.prepare(
-            `SELECT id, path, hash, deriver, narSize, sigs, ca FROM ValidPaths
+            `SELECT id, path, hash, deriver, narSize, sigs, ca, ultimate FROM ValidPaths
              WHERE path IN (${placeholders(chunk.length)})`,
           ).all(...chunk) as unknown as InfoRow[];
           if (first && rows.length < chunk.length) {
@@ -114,6 +131,32 @@ export class NixDatabase {
     });
   }
 
+  /**
+   * Where the valid ones among `paths` came from: built here (`ultimate`) or
+   * substituted, and by whose keys they are signed. Paths that are not valid
+   * are left out.
+   */
+  origins(paths: readonly StorePath[]): Map<StorePath, PathOrigin> {
+    return this.#with((db) => {
+      const origins = new Map<StorePath, PathOrigin>();
+      for (let i = 0; i < paths.length; i += CHUNK) {
+        const chunk = paths.slice(i, i + CHUNK);
+        const rows = db.prepare(
+          `SELECT path, ultimate, sigs FROM ValidPaths WHERE path IN (${
+            placeholders(chunk.length)
+          })`,
+        ).all(...chunk) as { path: string; ultimate: number | null; sigs: string | null }[];
+        for (const row of rows) {
+          origins.set(row.path, {
+            built: row.ultimate === 1,
+            signers: signerNames(row.sigs ? row.sigs.split(" ") : []),
+          });
+        }
+      }
+      return origins;
+    });
+  }
+
   /** Runs `query` on a read-only connection, closed afterwards. */
   #with<T>(query: (db: DatabaseSync) => T): T {
     const db = new DatabaseSync(this.file, { readOnly: true });
@@ -136,6 +179,7 @@ interface InfoRow {
   readonly narSize: number | null;
   readonly sigs: string | null;
   readonly ca: string | null;
+  readonly ultimate: number | null;
 }
 
 /** A row and its references as a {@linkcode PathInfo}. */
@@ -150,6 +194,7 @@ function info(row: InfoRow, references: StorePath[]): PathInfo {
     deriver: row.deriver,
     signatures: row.sigs ? row.sigs.split(" ").filter((s) => s.length > 0) : [],
     ca: row.ca,
+    ultimate: row.ultimate === 1,
   };
 }
 

@@ -28,6 +28,8 @@ export interface PathInfo {
   readonly signatures: string[];
   /** The content address as Nix renders it, or null. */
   readonly ca: string | null;
+  /** Built on this machine (Nix's `ultimate`), not substituted or copied from elsewhere. */
+  readonly ultimate: boolean;
 }
 
 /** Reads path infos. */
@@ -52,6 +54,7 @@ const RawInfo = z.object({
   deriver: z.string().nullable().optional(),
   signatures: z.array(z.string()).optional(),
   ca: z.string().nullable().optional(),
+  ultimate: z.boolean().optional(),
 });
 const RawInfos = z.union([
   z.array(RawInfo),
@@ -73,7 +76,20 @@ export class NixPathInfoReader implements PathInfoReader {
   }
 
   /** One `nix path-info` call per 2,000 paths; each path once in the answer. */
-  async closure(paths: readonly StorePath[], signal?: AbortSignal): Promise<PathInfo[]> {
+  closure(paths: readonly StorePath[], signal?: AbortSignal): Promise<PathInfo[]> {
+    return this.#pathInfo(paths, ["--recursive"], signal);
+  }
+
+  /** The infos of `paths` themselves (not their closure); fails for a path that is not valid. */
+  infos(paths: readonly StorePath[], signal?: AbortSignal): Promise<PathInfo[]> {
+    return this.#pathInfo(paths, [], signal);
+  }
+
+  async #pathInfo(
+    paths: readonly StorePath[],
+    flags: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<PathInfo[]> {
     const infos = new Map<StorePath, PathInfo>();
     for (let i = 0; i < paths.length; i += CHUNK) {
       const result = await this.#runner.run("nix", {
@@ -82,7 +98,7 @@ export class NixPathInfoReader implements PathInfoReader {
           "nix-command",
           "path-info",
           "--json",
-          "--recursive",
+          ...flags,
           ...paths.slice(i, i + CHUNK),
         ],
         ...(signal ? { signal } : {}),
@@ -131,6 +147,7 @@ export class NixPathInfoReader implements PathInfoReader {
         deriver: info.deriver ? this.#full(info.deriver) : null,
         signatures: info.signatures ?? [],
         ca: info.ca ?? null,
+        ultimate: info.ultimate ?? false,
       });
     }
     return infos;

@@ -9,14 +9,28 @@
 
 import { CommandError } from "../errors.ts";
 import type { CommandRunner } from "../system/system.ts";
-import { InvalidPathError, NixDatabase, nixDatabaseFile } from "./nix_database.ts";
+import {
+  InvalidPathError,
+  NixDatabase,
+  nixDatabaseFile,
+  type PathOrigin,
+  signerNames,
+} from "./nix_database.ts";
+import type { StorePath } from "./store_path.ts";
 import { NixPathInfoReader, type PathInfoReader } from "./path_info.ts";
 import { NixValidityChecker, splitByValidity, type ValidityChecker } from "./validity_checker.ts";
 
-/** Both questions, with one database. */
+/** Where paths came from, in bulk. */
+export interface OriginReader {
+  /** The origins of the valid ones among `paths` (paths that are not valid are left out). */
+  origins(paths: readonly StorePath[], signal?: AbortSignal): Promise<Map<StorePath, PathOrigin>>;
+}
+
+/** The questions, with one database. */
 export interface StoreQueries {
   readonly checker: ValidityChecker;
   readonly infos: PathInfoReader;
+  readonly origins: OriginReader;
 }
 
 /** Options of {@linkcode storeQueries}. */
@@ -48,6 +62,20 @@ export function storeQueries(runner: CommandRunner, options: StoreQueriesOptions
     infos: {
       closure: (paths, signal, known) =>
         database.ask((db) => db.closure(paths, known), () => infos.closure(paths, signal)),
+    },
+    origins: {
+      origins: (paths, signal) =>
+        database.ask((db) => db.origins(paths), async () => {
+          // nix path-info fails for a path that is not valid: ask about the valid ones only.
+          const { valid } = await checker.check(paths, signal);
+          const found = valid.length === 0 ? [] : await infos.infos(valid, signal);
+          return new Map(
+            found.map((info) => [
+              info.path,
+              { built: info.ultimate, signers: signerNames(info.signatures) },
+            ]),
+          );
+        }),
     },
   };
 }

@@ -176,12 +176,16 @@ export class DenoSystem implements System {
   }
 
   /** The user's build: inherited stdio and environment, our signals forwarded. */
-  async runInForeground(argv: readonly string[]): Promise<ForegroundResult> {
+  async runInForeground(
+    argv: readonly string[],
+    options: { readonly env?: Readonly<Record<string, string>> } = {},
+  ): Promise<ForegroundResult> {
     const [program, ...args] = argv;
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(this.env)) {
       if (value !== undefined) env[name] = value;
     }
+    Object.assign(env, options.env);
     const child = new Deno.Command(program!, {
       args,
       cwd: this.cwd,

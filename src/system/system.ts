@@ -121,11 +121,15 @@ export interface System extends CommandRunner, CommandStreamer, HttpClient {
   readonly selfCommand: readonly string[];
   /**
    * Runs the user's build in the foreground: our stdio, our environment
-   * (unchanged: it is their command), SIGINT/SIGTERM/SIGHUP/SIGQUIT forwarded
+   * (unchanged, hidden variables included: it is their command) plus `env`
+   * (the pull side's `NIX_CONFIG`), SIGINT/SIGTERM/SIGHUP/SIGQUIT forwarded
    * to it. Resolves to how it ended; rejects with `Deno.errors.NotFound`
    * when the program does not exist.
    */
-  runInForeground(argv: readonly string[]): Promise<ForegroundResult>;
+  runInForeground(
+    argv: readonly string[],
+    options?: { readonly env?: Readonly<Record<string, string>> },
+  ): Promise<ForegroundResult>;
   /**
    * Starts `argv` fully detached: no stdin/stdout/stderr shared with us (a
    * GitLab job would wait for them), its own session, our environment minus

@@ -1,8 +1,10 @@
 /**
  * The attic token comes from the variable the user names (`--token-variable`,
  * default ATTIC_TOKEN): its value, or for a File-type variable the file it
- * points to. Anything wrong with it is a configuration error: exit 2 with one
- * line naming the variable, and the value itself never printed.
+ * points to. No token at all (a protected variable in an unprotected
+ * pipeline) turns pushing off with one line and the build runs; `--strict`
+ * makes it an error. A token that is there but wrong is a configuration
+ * error: exit 2 with one line naming the variable, the value never printed.
  */
 
 import { readToken } from "../../src/attic/token.ts";
@@ -27,21 +29,16 @@ Deno.test("readToken() reads a File-type variable: the file it names holds the t
   }
 });
 
-Deno.test("readToken() throws ConfigError naming the variable, never its value", async () => {
+Deno.test("readToken() gives no token for a variable that is unset, empty or blank", async () => {
+  for (const env of [{}, { T: "" }, { T: " \n" }]) assertEquals(await readToken("T", env), null);
+});
+
+Deno.test("readToken() throws ConfigError naming the variable for a token file that is not there, never its value", async () => {
   const missing = `/nonexistent/${randomSecret()}`;
-  for (
-    const [env, part] of [
-      [{}, "is not set"],
-      [{ T: "" }, "is empty"],
-      [{ T: " \n" }, "is empty"],
-      [{ T: missing }, "does not exist"],
-    ] as const
-  ) {
-    const error = await assertRejects(() => readToken("T", env), part);
-    assert(error instanceof ConfigError, `${error.name}: ${error.message}`);
-    assertEquals(error.option, "--token-variable (T)");
-    assert(!error.message.includes(missing), "the value is not repeated");
-  }
+  const error = await assertRejects(() => readToken("T", { T: missing }), "does not exist");
+  assert(error instanceof ConfigError, `${error.name}: ${error.message}`);
+  assertEquals(error.option, "--token-variable (T)");
+  assert(!error.message.includes(missing), "the value is not repeated");
 });
 
 /** Runs `exec … -- true` with the attic backend and expects exit 2 with one line. */
@@ -100,20 +97,54 @@ function cleanEnv(): Record<string, string> {
   return env;
 }
 
-Deno.test("an unset token variable exits 2 naming it: ATTIC_TOKEN by default, or the one given", async () => {
-  await expectTokenError({ env: cleanEnv(), clearEnv: true }, [
+Deno.test("without a token, exec runs the build, keeps its status, and says in one line that pushing is off", async () => {
+  const dir = await tempDir();
+  try {
+    for (const env of [{}, { ATTIC_TOKEN: "" }, { ATTIC_TOKEN: "  \n" }]) {
+      const result = await runInProcess([
+        "exec",
+        "--cache",
+        "main",
+        "--server",
+        SERVER,
+        "--state-dir",
+        `${dir}/state`,
+        "--pull",
+        "off",
+        "--",
+        "sh",
+        "-c",
+        "exit 3",
+      ], { env: { ...cleanEnv(), ...env }, cwd: dir, clearEnv: true });
+      assertEquals(result.code, 3, result.stderr);
+      const off = result.stderr.split("\n").filter((l) => l.includes("pushing is off"));
+      assertEquals(off.length, 1, result.stderr);
+      assertIncludes(off[0]!, "ATTIC_TOKEN is");
+      assertIncludes(off[0]!, "protected CI/CD variables are absent");
+      assertIncludes(result.stderr, "watch-store pushed 0 store paths incrementally");
+      assert(!result.stderr.includes("bootstrap"), "no attic client is fetched to push nothing");
+      assert(!(await exists(`${dir}/state/token`)), "a token file was written");
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("without a token, --strict exits 2 naming the variable before the build runs", async () => {
+  await expectTokenError({ env: cleanEnv(), clearEnv: true, args: ["--strict"] }, [
     "--token-variable (ATTIC_TOKEN)",
-    "ATTIC_TOKEN is not set",
+    "ATTIC_TOKEN is not set, and --strict needs every path pushed",
   ]);
-  await expectTokenError({ env: {}, args: ["--token-variable", "MY_UNSET_ATTIC_TOKEN"] }, [
-    "--token-variable (MY_UNSET_ATTIC_TOKEN)",
-    "is not set",
+  await expectTokenError({ env: { ATTIC_TOKEN: "" }, args: ["--strict"] }, [
+    "--token-variable (ATTIC_TOKEN)",
+    "is empty",
   ]);
 });
 
-Deno.test("an empty or blank token variable exits 2 saying it is empty", async () => {
-  await expectTokenError({ env: { ATTIC_TOKEN: "" } }, ["ATTIC_TOKEN", "is empty"]);
-  await expectTokenError({ env: { ATTIC_TOKEN: "  \n" } }, ["ATTIC_TOKEN", "is empty"]);
+Deno.test("watch, which does nothing but push, exits 2 without a token", async () => {
+  await expectTokenError({ env: { ATTIC_TOKEN: "" }, command: "watch" }, [
+    "ATTIC_TOKEN is empty, and a watcher does nothing but push",
+  ]);
 });
 
 Deno.test("a File-type variable naming a missing file exits 2, and the path (maybe a mistyped token) is not printed", async () => {
@@ -157,8 +188,12 @@ Deno.test("a bad --token-variable name exits 2 naming the flag or its variable, 
   ], secret);
 });
 
-Deno.test("start, watch and push check the token the same way before doing anything", async () => {
-  for (const command of ["start", "watch", "push"]) {
-    await expectTokenError({ env: { ATTIC_TOKEN: "" }, command }, ["ATTIC_TOKEN", "is empty"]);
+Deno.test("start and push check a token file the same way before doing anything", async () => {
+  const value = `/nonexistent/${randomSecret()}`;
+  for (const command of ["start", "push"]) {
+    await expectTokenError({ env: { ATTIC_TOKEN: value }, command }, [
+      "--token-variable (ATTIC_TOKEN)",
+      "token file that does not exist",
+    ], value);
   }
 });

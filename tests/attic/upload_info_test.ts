@@ -20,6 +20,7 @@ const INFO: PathInfo = {
   deriver: "/nix/store/2123456789abcdfghijklmnpqrsvwxyz-hello-2.12.drv",
   signatures: ["local-1:c2ln"],
   ca: null,
+  ultimate: true,
 };
 
 Deno.test("uploadInfo() writes the ten documented keys, in the real client's order, with base names", () => {

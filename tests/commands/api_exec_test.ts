@@ -158,7 +158,7 @@ Deno.test("a token the server does not accept is one line when it happens (and o
     const lines = result.stderr.split("\n");
     const refusals = lines.filter((l) => l.includes("did not accept the token"));
     assertEquals(refusals.length, 2, "said once when it happened, once in the report");
-    assertIncludes(refusals[0]!, "the cache refuses every push, so nothing more is tried");
+    assertIncludes(refusals[0]!, "the cache refuses every request, so nothing is pulled from it");
     assertIncludes(refusals[0]!, `did not accept the token in ATTIC_TOKEN (401 on cache-config)`);
     assertIncludes(refusals[1]!, "not pushed: 5 paths");
     assert(!result.stderr.includes(world.token), "the log does not contain the token");

@@ -34,7 +34,10 @@ Deno.test("build takes installables and nix flags from list variables and caches
     },
   });
   assertEquals(result.code, 0, result.stderr);
-  assertIncludes(result.stderr, `running: nix build -f ${GRAPH} --argstr tag ${tag}`);
+  assertIncludes(
+    result.stderr,
+    `running: nix --extra-experimental-features 'nix-command flakes' build -f ${GRAPH} --argstr tag ${tag}`,
+  );
   const { valid } = await storePathsOf(tag);
   assertEquals(valid.length, 10);
   for (const path of valid) assert(await hasNarinfo(`${dir}/cache`, path), path);

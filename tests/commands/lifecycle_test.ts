@@ -219,16 +219,16 @@ Deno.test("watch runs in the foreground until SIGTERM, then drains, pushes every
   }
 });
 
-Deno.test("stop without the token still stops and reports the watcher, then exits 2 naming the variable", async () => {
+Deno.test("stop without the token (and --strict) still stops and reports the watcher, then exits 2 naming the variable", async () => {
   const world = await atticWorld();
   const tag = newTag();
   try {
     const { pid } = await start(world);
     await build(world, tag);
-    const env = { ...world.env, ATTIC_TOKEN: "" };
+    const env = { ...world.env, ATTIC_TOKEN: "", ATTIC_CI_STRICT: "true" };
     const result = await runCli(["stop", "--state-dir", world.state], { env, cwd: world.dir });
     assertEquals(result.code, 2, result.stderr);
-    assertIncludes(result.stderr, "the variable ATTIC_TOKEN is empty");
+    assertIncludes(result.stderr, "the variable ATTIC_TOKEN is empty, and --strict needs");
     assertIncludes(result.stderr, "store paths incrementally");
     await waitFor(() => processGone(pid), "the watcher to be gone", 10_000);
     assert(!result.stderr.includes(world.token), "the token is never printed");

@@ -140,7 +140,7 @@ Deno.test("nix-build passes installables with quotes and $(…) to nix as data, 
     // One argv item, exactly as written ($HOME not expanded), quoted for display only.
     assertIncludes(
       log,
-      `running: nix build .#default 'x'\\''y"z $(touch PWNED) \`touch PWNED2\` $HOME; touch PWNED3'`,
+      `running: nix --extra-experimental-features 'nix-command flakes' build .#default 'x'\\''y"z $(touch PWNED) \`touch PWNED2\` $HOME; touch PWNED3'`,
     );
     assertIncludes(log, "x'y\"z $(touch PWNED)");
   } finally {

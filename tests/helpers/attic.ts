@@ -98,6 +98,13 @@ export async function atticWorld(options: AtticWorldOptions = {}): Promise<Attic
       state,
       "--bootstrap-installable",
       options.installable ?? NO_CLIENT_INSTALLABLE,
+      // This world tests the attic CLI's way (the double); the double has no server to read a
+      // cache configuration from, so nothing is pulled. The default way (auto, pulling from
+      // the Attic test server) has tests of its own.
+      "--attic-client",
+      "cli",
+      "--pull",
+      "off",
       ...extra,
     ],
     invocations: async () => {

@@ -122,6 +122,11 @@ export async function substituteBack(
     "--option",
     "netrc-file",
     netrc,
+    // The build asked this cache before pushing: Nix remembers those misses (see
+    // notes/nix-substitution.md), as the pull side's NIX_CONFIG tells it not to.
+    "--option",
+    "narinfo-cache-negative-ttl",
+    "0",
     "--max-jobs",
     "0",
   ]);

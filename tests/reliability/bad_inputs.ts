@@ -56,9 +56,19 @@ export const BAD_INPUTS: readonly BadInput[] = [
   { args: ["exec", ...ATTIC, "--token-variable", "1ABC", "--", "true"], names: "--token-variable" },
   { args: ["exec", ...ATTIC, "--token-variable", "A-B", "--", "true"], names: "--token-variable" },
   {
-    args: ["exec", ...ATTIC, "--token-variable", "NO_SUCH_TOKEN_VAR", "--", "true"],
+    // Without --strict a missing token turns pushing off and the build runs (not bad input).
+    args: ["exec", ...ATTIC, "--strict", "--token-variable", "NO_SUCH_TOKEN_VAR", "--", "true"],
     names: "NO_SUCH_TOKEN_VAR",
   },
+  { args: exec("--pull", "maybe"), names: "--pull" },
+  { args: exec("--pull="), names: "--pull" },
+  execEnv("ATTIC_CI_PULL", "sometimes"),
+  { args: exec("--public-key", "not-a-key"), names: "--public-key" },
+  { args: exec("--public-key", "k:c2hvcnQ="), names: "--public-key" },
+  execEnv("ATTIC_CI_PUBLIC_KEY", "name-only:"),
+  { args: ["use", ...ATTIC, "--persist=yes"], names: "--persist" },
+  { args: ["use", "--server", "https://x/"], names: "--cache" },
+  { args: ["clean", "--state-dir", "relative"], names: "--state-dir" },
   { args: exec("--bootstrap-installable="), names: "--bootstrap-installable" },
   { args: exec("--bootstrap-timeout", "0"), names: "--bootstrap-timeout" },
   { args: exec("--bootstrap-timeout=-1"), names: "--bootstrap-timeout" },
@@ -135,7 +145,11 @@ export const BAD_INPUTS: readonly BadInput[] = [
     env: { ATTIC_CI_TOKEN_VARIABLE: "9LIVES" },
     names: "ATTIC_CI_TOKEN_VARIABLE",
   },
-  { args: ["exec", ...ATTIC, "--", "true"], env: { ATTIC_TOKEN: "" }, names: "ATTIC_TOKEN" },
+  {
+    args: ["exec", ...ATTIC, "--strict", "--", "true"],
+    env: { ATTIC_TOKEN: "" },
+    names: "ATTIC_TOKEN",
+  },
 ];
 
 /** Options the sweep varies: none of them writes where a random value points. */

@@ -75,7 +75,7 @@ Deno.test("a state directory someone else owns, or a symbolic link planted in it
   }
 });
 
-Deno.test("a new state directory is 0700 and every file in it 0600", async () => {
+Deno.test("a new state directory is 0700 and every file in it 0600, and none holds the token once exec ended", async () => {
   const world = await atticWorld();
   try {
     const run = await runCli(["exec", ...world.args(), "--", "true"], {
@@ -96,8 +96,11 @@ Deno.test("a new state directory is 0700 and every file in it 0600", async () =>
       return out;
     };
     const files = await walk(world.state);
-    assert(files.length >= 5, files.join(" "));
-    for (const file of files) assertEquals((await modeOf(file)).toString(8), "600", file);
+    assert(files.length >= 4, files.join(" "));
+    for (const file of files) {
+      assertEquals((await modeOf(file)).toString(8), "600", file);
+      assert(!(await Deno.readTextFile(file)).includes(world.token), `${file} holds the token`);
+    }
   } finally {
     await world.dispose();
   }

@@ -35,6 +35,7 @@ function report(
     endedAt: 5_000,
     resources: { peakRssBytes: 1024, cpuSeconds: 0.5 },
     transfer,
+    substitution: null,
   });
 }
 

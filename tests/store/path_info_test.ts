@@ -32,6 +32,7 @@ Deno.test("parse() reads Nix 2.8's list, sorting references and naming no signat
     deriver: D,
     signatures: [],
     ca: null,
+    ultimate: false,
   });
 });
 
