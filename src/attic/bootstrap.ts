@@ -79,11 +79,15 @@ export async function bootstrapAtticClient(
   if (result.code === 0) {
     const client = `${options.outLink}/bin/attic`;
     if (await isExecutable(client)) {
+      // Nix says where each path it downloads comes from; none: it was valid already.
+      const from = /^copying path '[^']+' from '([^']+)'/m.exec(result.stderr)?.[1];
       return {
         mode: "installable",
         client,
         seconds,
-        reason: `${options.installable} was substituted or already valid (${seconds.toFixed(1)} s)`,
+        reason: `${options.installable} was ${
+          from === undefined ? "already valid" : `substituted from ${from}`
+        } (${seconds.toFixed(1)} s)`,
       };
     }
     why = `${options.installable} has no bin/attic`;

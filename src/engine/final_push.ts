@@ -127,6 +127,8 @@ export async function finalPush(
     }
   }
 
+  // Out-links and given paths that appeared since the baseline: they count among what appeared.
+  const newTargets = new Set<StorePath>();
   const baseline = ledger.baseline();
   if (baseline === null) {
     logger.info("no recorded session in the state directory: nothing to reconcile");
@@ -142,7 +144,8 @@ export async function finalPush(
         result.excluded++;
         excluded.push(path);
       } else if (ledger.has(path)) result.appeared.push(path);
-      else if (!targets.has(path)) candidates.push(path);
+      else if (targets.has(path)) newTargets.add(path);
+      else candidates.push(path);
     }
     result.reconcileSeconds = (clock.now() - listingStarted) / 1000;
     // Excluded paths are not pushed, but the build made them: they count among what appeared.
@@ -162,6 +165,7 @@ export async function finalPush(
   for (const path of invalid) {
     if (!result.invalid.includes(path)) result.invalid.push(path);
   }
+  for (const path of toPush) if (newTargets.has(path)) result.appeared.push(path);
   logger.info(
     `${toPush.length} path(s) to push: ${result.outLinks} from result* out-links, ` +
       `${result.reconciled} found by reconcile, ${result.given} given` +
@@ -175,7 +179,7 @@ export async function finalPush(
   if (parts.backend === null) {
     if (options.pushOff !== undefined) {
       result.left = toPush.length;
-      logger.info(`pushing is off (${options.pushOff}): ${toPush.length} path(s) left unpushed`);
+      logger.info(`${toPush.length} path(s) not pushed (${options.pushOff})`);
       return result;
     }
     for (const path of toPush) result.failed.set(path, "no backend available to push with");

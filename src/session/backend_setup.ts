@@ -43,6 +43,11 @@ export interface BackendSetupOptions {
   readonly nixEnv?: Readonly<Record<string, string>>;
   /** A missing token is an error, not "pushing is off" (`watch` does nothing else). @default false */
   readonly requireToken?: boolean;
+  /**
+   * Pushing being off needs no line of its own: the session's start said it,
+   * and the report says it again (`stop`, `push`). @default false
+   */
+  readonly quietWhenOff?: boolean;
 }
 
 /** Prepares the configured backend (and the pull side, if asked). */
@@ -67,8 +72,12 @@ export async function setUpBackend(
   let token: string | null;
   if (bootstrap === undefined) {
     token = await readToken(config.tokenVariable, system.env);
-    if (token === null) pushingOff(config, ctx, options.requireToken ?? false);
-    else await writeConfig(config, files, token);
+    if (token === null) {
+      pushingOff(config, ctx, {
+        required: options.requireToken ?? false,
+        quiet: options.quietWhenOff ?? false,
+      });
+    } else await writeConfig(config, files, token);
   } else {
     // The detached watcher never sees the token variable: it reads the file `start` wrote.
     token = await readTokenFile(files.token);
@@ -108,7 +117,11 @@ export async function setUpBackend(
  * branches and of forks' merge requests, where the build must still run. One
  * loud line; under `--strict` a configuration error instead.
  */
-function pushingOff(config: EngineConfig, ctx: CommandContext, required: boolean): void {
+function pushingOff(
+  config: EngineConfig,
+  ctx: CommandContext,
+  { required, quiet }: { readonly required: boolean; readonly quiet: boolean },
+): void {
   const variable = config.tokenVariable;
   const why = noTokenReason(variable, ctx.system.env);
   if (config.strict || required) {
@@ -120,6 +133,7 @@ function pushingOff(config: EngineConfig, ctx: CommandContext, required: boolean
       NO_TOKEN.fix(variable),
     );
   }
+  if (quiet) return;
   ctx.logger.warn(
     `pushing is off: ${why} (${NO_TOKEN.why}); nothing is pushed, and the build and its pulls ` +
       `from the cache are unaffected (--strict fails instead)`,

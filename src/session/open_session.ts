@@ -93,7 +93,7 @@ export async function openSession(
     baselineSeconds.toFixed(2)
   } s`;
   if (options.pushOff) {
-    logger.info(`watching ${config.storeDir} for the report only: pushing is off (${listed})`);
+    logger.info(`watching ${config.storeDir} for the report only (${listed})`);
   } else {
     if (backend === null) logger.info("deferred mode: recording paths now, pushing them at stop");
     logger.info(

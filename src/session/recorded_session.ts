@@ -85,7 +85,7 @@ async function finishRecorded(
   let setup: BackendSetup = { backend: null, bootstrap: null, pull: NO_PULL };
   let lateError: ConfigError | null = null;
   try {
-    setup = await setUpBackend(config, ctx, files);
+    setup = await setUpBackend(config, ctx, files, { quietWhenOff: true });
   } catch (error) {
     // Without a stopped watcher there is nothing to report: the one-line error is all.
     if (!(error instanceof ConfigError) || !stopped.wasRunning) throw error;

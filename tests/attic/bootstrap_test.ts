@@ -58,7 +58,7 @@ Deno.test("bootstrap uses a client that is already valid and prints its path", a
     const result = await bootstrap(flake.installable, state);
     assertEquals(result.code, 0, result.stderr);
     assertEquals(result.stdout, `${state}/attic-client/bin/attic\n`);
-    assertIncludes(result.stderr, `${flake.installable} was substituted or already valid`);
+    assertIncludes(result.stderr, `${flake.installable} was already valid`);
     assertEquals(await Deno.realPath(`${state}/attic-client`), flake.outPath, "the out-link");
     const client = await sh(result.stdout.trim(), ["--version"]);
     assertEquals(client.stdout.trim(), "attic 0.1.0", "the printed client runs");
@@ -160,7 +160,7 @@ Deno.test("exec in deferred mode records paths, retries the bootstrap at the end
     assertIncludes(result.stderr, "deferred mode: trying the attic client bootstrap again");
     assertIncludes(
       result.stderr,
-      `bootstrap: attic client ${world.state}/attic-client/bin/attic: ${flake.installable} was substituted or already valid`,
+      `bootstrap: attic client ${world.state}/attic-client/bin/attic: ${flake.installable} was already valid`,
     );
 
     const json = await readAtticReport(report);

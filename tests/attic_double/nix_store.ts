@@ -111,6 +111,9 @@ function chunks<T>(items: T[], size = 1000): T[][] {
   return out;
 }
 
+/** The new CLI for the double's own `nix` calls (the real client does not run the CLI at all). */
+const NEW_CLI = ["--extra-experimental-features", "nix-command"];
+
 /** Store paths among `paths` that are not valid, via `nix-store --check-validity`. */
 export async function invalidPaths(paths: string[], signal?: AbortSignal): Promise<string[]> {
   const invalid: string[] = [];
@@ -155,7 +158,13 @@ export async function queryPathInfos(
 ): Promise<Map<string, PathInfo>> {
   const infos = new Map<string, PathInfo>();
   for (const chunk of chunks(paths)) {
-    const result = await runCommand("nix", ["path-info", "--json", "--", ...chunk], signal);
+    // The real client reads the store through libnixstore, whatever the CLI's settings: the
+    // double enables the new CLI for its own calls (images such as nixos/nix do not).
+    const result = await runCommand(
+      "nix",
+      [...NEW_CLI, "path-info", "--json", "--", ...chunk],
+      signal,
+    );
     if (result.code !== 0) {
       throw new AtticError(
         `nix path-info ${chunk[0]} exited with exit status: ${result.code}: ${result.stderr}`,
@@ -278,7 +287,7 @@ export class LocalBinaryCache {
     for (const chunk of chunks(paths)) {
       const result = await runCommand(
         "nix",
-        ["copy", "--no-recursive", "--to", this.url, "--", ...chunk],
+        [...NEW_CLI, "copy", "--no-recursive", "--to", this.url, "--", ...chunk],
         signal,
       );
       if (result.code !== 0) {

@@ -32,7 +32,7 @@ export function selfInclude(name: string): string {
  */
 export function pointAtThisCommit(pipeline: string): string {
   return pipeline.replaceAll(
-    /(component:\s*)\S+\/attic-ci\/(nix-build|watch-store)@\S+/g,
+    /(component:\s*)\S+\/attic-ci\/(nix-build|watch-store|use)@\S+/g,
     (_, prefix: string, name: string) => `${prefix}${selfInclude(name)}`,
   );
 }
@@ -58,6 +58,10 @@ export interface ComponentProject {
   readonly bin: string;
   /** The jobs' TMPDIR: holds their default state directories and helper downloads. */
   readonly tmp: string;
+  /** The jobs' HOME (kept between pipelines of the project, as on a shell runner). */
+  readonly home: string;
+  /** The jobs' NIX_CONF_DIR with `nix: "image"`, else null. */
+  readonly nixConfDir: string | null;
   /** Runs gitlab-ci-local with `args` in the project. */
   run(args: string[], options?: { env?: Record<string, string> }): Promise<GclResult>;
   /** A job's log as gitlab-ci-local saved it. */
@@ -78,6 +82,15 @@ export interface ComponentProjectOptions {
   readonly files?: Record<string, string>;
   /** Seconds each derivation of the self-test flake takes to build. @default "0.1" */
   readonly sleep?: string;
+  /** Put the attic test double on the jobs' PATH (users have no attic there). @default true */
+  readonly double?: boolean;
+  /**
+   * The jobs' Nix configuration. `test`: the machine's, with the new CLI on and no
+   * substituter (NIX_TEST_ENV). `image`: as the nixos/nix image has it — no experimental
+   * features, signatures required, and (offline here) no substituter — from a `nix.conf` of
+   * the project's own (`NIX_CONF_DIR`), with nothing passed by hand. @default "test"
+   */
+  readonly nix?: "test" | "image";
 }
 
 /** Creates a component project and commits it. */
@@ -136,9 +149,21 @@ export async function componentProject(
     if (result.code !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
   }
 
+  let nixConfDir: string | null = null;
+  if (options.nix === "image") {
+    nixConfDir = `${dir}/etc-nix`;
+    await Deno.mkdir(nixConfDir);
+    await Deno.writeTextFile(
+      `${nixConfDir}/nix.conf`,
+      "# Like nixos/nix's: no experimental features, signatures required. Offline here: no\n" +
+        "# substituter (the image has cache.nixos.org). Debian's Nix builds without a sandbox.\n" +
+        "sandbox = false\nrequire-sigs = true\nsubstituters =\n",
+    );
+  }
+  const path = Deno.env.get("PATH") ?? "/usr/bin:/bin";
   const env: Record<string, string> = {
-    ...NIX_TEST_ENV,
-    PATH: `${bin}:${ROOT}/tests/attic_double:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`,
+    ...(nixConfDir === null ? NIX_TEST_ENV : { NIX_CONF_DIR: nixConfDir }),
+    PATH: (options.double ?? true) ? `${bin}:${ROOT}/tests/attic_double:${path}` : `${bin}:${path}`,
     TMPDIR: tmp,
     HOME: home,
     // The jobs' HOME is new; Deno's cache is not: a cold cache costs every first helper start.
@@ -154,6 +179,8 @@ export async function componentProject(
     world,
     bin,
     tmp,
+    home,
+    nixConfDir,
     async run(args, runOptions = {}) {
       const out = await new Deno.Command(Deno.execPath(), {
         args: [
