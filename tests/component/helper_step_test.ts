@@ -21,8 +21,10 @@ async function scratch(): Promise<{ dir: string; bin: string; tmp: string }> {
   return { dir, bin: `${dir}/bin`, tmp: `${dir}/tmp` };
 }
 
-Deno.test("both templates carry the same helper step", async () => {
-  assertEquals(await helperStep("watch-store"), await helperStep("nix-build"));
+Deno.test("every template carries the same helper step", async () => {
+  const step = await helperStep("nix-build");
+  assertEquals(await helperStep("watch-store"), step);
+  assertEquals(await helperStep("use"), step);
 });
 
 Deno.test("the helper step uses an attic-ci already on PATH and downloads nothing", async () => {

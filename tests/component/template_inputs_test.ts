@@ -17,7 +17,10 @@ import { parseCommandArgs } from "../../src/options/parse_args.ts";
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { ROOT } from "../helpers/nix.ts";
 
-const TEMPLATES = ["nix-build", "watch-store"] as const;
+const TEMPLATES = ["nix-build", "watch-store", "use"] as const;
+
+/** The templates that push (and so have the pushing inputs). */
+const PUSHING = ["nix-build", "watch-store"] as const;
 
 /** Inputs that shape the job itself rather than the helper. */
 const JOB_KEYS = new Set(["job_name", "stage", "needs", "image"]);
@@ -103,7 +106,10 @@ for (const name of TEMPLATES) {
     }
   });
 
-  Deno.test(`${name}: the helper reads attic_client, keep_endpoint and strict as the inputs say`, async () => {
+}
+
+for (const name of PUSHING) {
+  Deno.test(`${name}: the helper reads attic_client, keep_endpoint, pull and strict as the inputs say`, async () => {
     const t = await template(name);
     const target = { cache: "main", server: "https://attic.example.com/" };
     const configOf = (values: Record<string, unknown>) => {
@@ -113,16 +119,16 @@ for (const name of TEMPLATES) {
 
     const defaults = configOf({});
     assertEquals(
-      [defaults.atticClient, defaults.keepEndpoint, defaults.strict],
-      ["cli", false, false],
+      [defaults.atticClient, defaults.keepEndpoint, defaults.strict, defaults.pull],
+      ["auto", false, false, true],
     );
     assertEquals(t.inputs.attic_client?.options, ["cli", "api", "auto"]);
     for (const choice of t.inputs.attic_client!.options!) {
       assertEquals(configOf({ attic_client: choice }).atticClient, choice);
     }
     for (const on of [true, false]) {
-      const c = configOf({ keep_endpoint: on, strict: on });
-      assertEquals([c.keepEndpoint, c.strict], [on, on], `keep_endpoint and strict: ${on}`);
+      const c = configOf({ keep_endpoint: on, strict: on, pull: on });
+      assertEquals([c.keepEndpoint, c.strict, c.pull], [on, on, on], `booleans: ${on}`);
     }
   });
 }

@@ -9,7 +9,10 @@ import { parseAllDocuments } from "yaml";
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { ROOT } from "../helpers/nix.ts";
 
-const TEMPLATES = ["nix-build", "watch-store"] as const;
+const TEMPLATES = ["nix-build", "watch-store", "use"] as const;
+
+/** The column of the defaults, after one column per template. */
+const DEFAULTS = TEMPLATES.length;
 
 interface InputSpec {
   type?: string;
@@ -28,7 +31,9 @@ async function inputsOf(name: string): Promise<Record<string, InputSpec>> {
 }
 
 function rowsOfInputsTable(readme: string): Map<string, string[]> {
-  const section = readme.slice(readme.indexOf("### Inputs"));
+  const start = readme.indexOf("### Inputs");
+  const end = readme.indexOf("\n## ", start);
+  const section = readme.slice(start, end < 0 ? undefined : end);
   const rows = new Map<string, string[]>();
   for (const line of section.split("\n")) {
     const match = /^\| `([a-z_]+)` +\|(.*)\|$/.exec(line);
@@ -52,7 +57,7 @@ Deno.test("README lists every component input with its templates and defaults, a
       const row = rows.get(name);
       assert(row !== undefined, `README has no row for input ${name}`);
       assertEquals(row[column], "✓", `input ${name} of ${template}`);
-      assertIncludes(row[2]!, rendered(spec.default), `default of ${name} in ${template}`);
+      assertIncludes(row[DEFAULTS]!, rendered(spec.default), `default of ${name} in ${template}`);
     }
   }
   for (const [name, row] of rows) {
