@@ -6,7 +6,10 @@
  * 1. a build streamed to the cache while it runs, and the report;
  * 2. a build that fails midway, whose finished part is in the cache anyway;
  * 3. the next pipeline on a fresh runner, which substitutes that part from
- *    the cache instead of building it again.
+ *    the cache instead of building it again: the same set-up for all three,
+ *    nothing passed to Nix by hand. The cache is signed (a key made once in
+ *    `.demo/`), so attic-ci's pull side trusts it with signatures required,
+ *    as the components do with an Attic cache's own key.
  *
  * @module
  */
@@ -18,11 +21,11 @@ const MAIN = `${ROOT}/src/main.ts`;
 const GRAPH = `${ROOT}/examples/demo/graph.nix`;
 const WORK = `${Deno.cwd()}/.demo`;
 const CACHE = `${WORK}/cache`;
+const SIGNING_KEY = `${WORK}/signing-key.sec`;
 const FAIL_AT = "l3n2";
 
 /** No network substituter: the demo must run offline and only use its own cache. */
 const OFFLINE = "substituters =\n";
-const FROM_CACHE = `substituters = file://${CACHE}\nrequire-sigs = false\n`;
 
 interface Step {
   code: number;
@@ -35,7 +38,7 @@ function heading(text: string): void {
 }
 
 /** Runs `attic-ci exec` around a nix-build of the demo graph; shows attic-ci's lines. */
-async function streamedBuild(tag: string, options: { failAt?: string; nixConfig: string }) {
+async function streamedBuild(tag: string, options: { failAt?: string } = {}) {
   const args = [
     "run",
     "-A",
@@ -46,7 +49,7 @@ async function streamedBuild(tag: string, options: { failAt?: string; nixConfig:
     "--backend",
     "nix-copy",
     "--to",
-    `file://${CACHE}`,
+    `file://${CACHE}?secret-key=${SIGNING_KEY}`,
     "--state-dir",
     `${WORK}/state`,
     "--report",
@@ -65,10 +68,12 @@ async function streamedBuild(tag: string, options: { failAt?: string; nixConfig:
     "--out-link",
     `${WORK}/result`,
   ];
-  console.log(`$ attic-ci exec --backend nix-copy --to file://.demo/cache -- nix-build …`);
+  console.log(
+    "$ attic-ci exec --backend nix-copy --to 'file://.demo/cache?secret-key=…' -- nix-build …",
+  );
   const child = new Deno.Command(Deno.execPath(), {
     args,
-    env: { NIX_CONFIG: options.nixConfig },
+    env: { NIX_CONFIG: OFFLINE },
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -83,8 +88,8 @@ async function streamedBuild(tag: string, options: { failAt?: string; nixConfig:
       if (line.startsWith("building '")) step.built++;
       else if (line.startsWith("copying path")) step.substituted++;
       if (
-        line.startsWith("attic-ci:") || line.startsWith("watch-store") ||
-        line.includes("fails on purpose")
+        (line.startsWith("attic-ci:") && !line.startsWith("attic-ci:   ")) ||
+        line.startsWith("watch-store") || line.includes("fails on purpose")
       ) console.log(`  ${line}`);
     }
   }
@@ -115,25 +120,46 @@ async function forgetLocally(tag: string): Promise<number> {
   return out.success ? paths.length : 0;
 }
 
+/** The cache's signing key, made once: what Nix checks every substituted path against. */
+async function signingKey(): Promise<void> {
+  if (await Deno.stat(SIGNING_KEY).then(() => true, () => false)) return;
+  const out = await new Deno.Command("nix", {
+    args: [
+      "--extra-experimental-features",
+      "nix-command",
+      "key",
+      "generate-secret",
+      "--key-name",
+      "attic-ci-demo-1",
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error("nix key generate-secret failed");
+  await Deno.writeFile(SIGNING_KEY, out.stdout, { mode: 0o600 });
+}
+
 async function main(): Promise<number> {
   await Deno.mkdir(WORK, { recursive: true });
+  await signingKey();
   const tag = `d${crypto.randomUUID().slice(0, 6)}`;
   console.log(
     "attic-ci demo: a graph of 37 small derivations, a local binary cache in .demo/cache",
   );
 
   heading("1. Stream a build to the cache while it runs");
-  const first = await streamedBuild(`${tag}a`, { nixConfig: OFFLINE });
+  const first = await streamedBuild(`${tag}a`);
   if (first.code !== 0) return first.code;
 
   heading(`2. A build that fails midway (${FAIL_AT} fails on purpose)`);
-  const failed = await streamedBuild(`${tag}b`, { failAt: FAIL_AT, nixConfig: OFFLINE });
+  const failed = await streamedBuild(`${tag}b`, { failAt: FAIL_AT });
   console.log(`  the build failed (exit ${failed.code}); what finished before it is in the cache.`);
 
   heading("3. The next pipeline, on a fresh runner, resumes from the cache");
   const forgotten = await forgetLocally(`${tag}b`);
   console.log(`  (deleted ${forgotten} paths of run 2 from the local store, like a new runner)`);
-  const resumed = await streamedBuild(`${tag}b`, { nixConfig: FROM_CACHE });
+  // The same command as before: attic-ci sets Nix up to substitute from the cache it fills.
+  const resumed = await streamedBuild(`${tag}b`);
   console.log(
     `\n  resumed: ${resumed.substituted} paths came from the cache instead of being rebuilt; ` +
       `${resumed.built} derivations were left to build.`,

@@ -22,7 +22,7 @@ export interface NixCopyBackendOptions {
 /** {@linkcode PushBackend} on `nix copy`: one call for the whole batch (closures included). */
 export function nixCopyBackend(runner: CommandRunner, options: NixCopyBackendOptions): PushBackend {
   return {
-    target: options.to,
+    target: displayedStoreUrl(options.to),
     async push(paths: readonly StorePath[], push: { signal?: AbortSignal } = {}): Promise<void> {
       const result = await runner.run("nix", {
         args: [
@@ -45,4 +45,20 @@ export function nixCopyBackend(runner: CommandRunner, options: NixCopyBackendOpt
       }
     },
   };
+}
+
+/**
+ * A store URL for the log and the report: the path of a signing key
+ * (`?secret-key=FILE`) is left out, and "signed" said instead.
+ */
+export function displayedStoreUrl(to: string): string {
+  let url: URL;
+  try {
+    url = new URL(to);
+  } catch {
+    return to; // a path or `daemon`: nothing to hide
+  }
+  if (!url.searchParams.has("secret-key")) return to;
+  url.searchParams.delete("secret-key");
+  return `${url.toString().replace(/\?$/, "")} (signed)`;
 }

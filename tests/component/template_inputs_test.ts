@@ -105,7 +105,6 @@ for (const name of TEMPLATES) {
       );
     }
   });
-
 }
 
 for (const name of PUSHING) {
