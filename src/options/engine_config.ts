@@ -71,10 +71,6 @@ const count = (min: number) =>
     `must be at least ${min}`,
   ).refine(Number.isSafeInteger, `must be at most ${Number.MAX_SAFE_INTEGER}`);
 
-/** How `--pull` (and a component's boolean input) says yes and no. */
-const ON = new Set(["on", "true", "yes", "1"]);
-const OFF = new Set(["off", "false", "no", "0"]);
-
 const rawSchema = z.object({
   backend: z.enum(["attic", "nix-copy"], { error: "expected attic or nix-copy" }),
   // Attic's own rule (attic/src/cache.rs CACHE_NAME_REGEX): anything else fails every push.
@@ -94,10 +90,7 @@ const rawSchema = z.object({
     /^([a-z][a-z0-9+.-]*:\/\/\S*|\/\S*|daemon|local|auto)$/,
     "expected a Nix store URL such as file:///var/cache/nix or s3://bucket",
   ).optional(),
-  pull: z.string().trim().toLowerCase().refine(
-    (v) => ON.has(v) || OFF.has(v),
-    "expected on or off",
-  ).transform((v) => ON.has(v)),
+  pull: z.boolean(),
   "public-key": z.string().trim().regex(
     /^[^:\s]+:[A-Za-z0-9+/]{43}=$/,
     "expected a Nix public key NAME:BASE64, as `nix key convert-secret-to-public` prints it",
@@ -205,7 +198,7 @@ export function savedOptions(config: EngineConfig): Record<string, string | bool
     "token-variable": config.tokenVariable,
     "attic-client": config.atticClient,
     "keep-endpoint": config.keepEndpoint,
-    pull: config.pull ? "on" : "off",
+    pull: config.pull,
     "bootstrap-installable": config.bootstrapInstallable,
     "bootstrap-timeout": String(config.bootstrapTimeoutMs / 1000),
     "store-dir": config.storeDir,

@@ -15,7 +15,7 @@ export interface OptionSpec {
   readonly multiple?: boolean;
   /** Placeholder in the help, e.g. `SECONDS`. */
   readonly metavar?: string;
-  /** Built-in default, as the string a user would type. */
+  /** Built-in default, as the string a user would type (`"true"` for a boolean that is on). */
   readonly default?: string;
   readonly help: string;
   /** Read from flags only (no variable): per-invocation switches. */
@@ -88,11 +88,10 @@ export const TARGET_OPTIONS: readonly OptionSpec[] = [
 export const PULL_OPTIONS: readonly OptionSpec[] = [
   {
     flag: "pull",
-    type: "string",
-    metavar: "on|off",
-    default: "on",
+    type: "boolean",
+    default: "true",
     help: "make the Nix this command runs substitute from the cache (substituter, key, and for a " +
-      "private cache the token in a per-job netrc); off leaves Nix as configured",
+      "private cache the token in a per-job netrc); --no-pull leaves Nix as configured",
   },
   {
     flag: "public-key",

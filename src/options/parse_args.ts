@@ -52,7 +52,14 @@ export function parseCommandArgs(
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+    // allowNegative: every boolean also reads `--no-<flag>` (`--no-pull`).
+    parsed = parseArgs({
+      args: [...argv],
+      options,
+      strict: true,
+      allowPositionals: true,
+      allowNegative: true,
+    });
   } catch (error) {
     throw argError(error);
   }
@@ -62,7 +69,8 @@ export function parseCommandArgs(
       spec.flag
     ];
     if (fromFlag !== undefined) {
-      values.set(spec.flag, { value: fromFlag, source: `--${spec.flag}` });
+      const source = fromFlag === false ? `--no-${spec.flag}` : `--${spec.flag}`;
+      values.set(spec.flag, { value: fromFlag, source });
       continue;
     }
     // A flag-only option skips the variable and the saved session, not its default.
@@ -80,7 +88,8 @@ export function parseCommandArgs(
       }
     }
     if (spec.default !== undefined) {
-      values.set(spec.flag, { value: spec.default, source: `default of --${spec.flag}` });
+      const value = spec.type === "boolean" ? spec.default === "true" : spec.default;
+      values.set(spec.flag, { value, source: `default of --${spec.flag}` });
     }
   }
   return { values, positionals: parsed.positionals };
@@ -141,7 +150,11 @@ function argError(error: unknown): ConfigError {
     return new ConfigError(flag, "unknown option", "see --help for the options of this command");
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    return new ConfigError(flag.split(" ")[0] ?? flag, "needs a value", "e.g. --flag VALUE");
+    const name = flag.split(" ")[0] ?? flag;
+    if (message.includes("does not take an argument")) {
+      return new ConfigError(name, "takes no value", `write ${name} alone (or its --no- form)`);
+    }
+    return new ConfigError(name, "needs a value", "e.g. --flag VALUE");
   }
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
     return new ConfigError(flag, "unexpected argument", "see --help");

@@ -71,10 +71,8 @@ export async function setUpPull(
   access: CacheAccess,
 ): Promise<PullSetup> {
   const { system, logger } = ctx;
-  if (!config.pull) {
-    logger.info("pull: off (--pull off): the job's Nix is left as configured");
-    return NO_PULL;
-  }
+  // --no-pull: the job's Nix is left as configured, as asked (no line: the user said it).
+  if (!config.pull) return NO_PULL;
   const [found, settings, store] = await Promise.all([
     pullSource(config, access),
     readNixSettings(system, system.env),

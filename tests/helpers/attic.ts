@@ -103,8 +103,7 @@ export async function atticWorld(options: AtticWorldOptions = {}): Promise<Attic
       // the Attic test server) has tests of its own.
       "--attic-client",
       "cli",
-      "--pull",
-      "off",
+      "--no-pull",
       ...extra,
     ],
     invocations: async () => {
@@ -345,7 +344,7 @@ export async function watcherPid(state: string): Promise<number | null> {
  * file it is atomically written through (0600 as well).
  */
 export function isTokenFile(relative: string): boolean {
-  return relative === "token" || /^token\.[0-9a-f-]+\.tmp$/.test(relative);
+  return /^(token|netrc)(\.[0-9a-f-]+\.tmp)?$/.test(relative);
 }
 
 /** What {@linkcode SecretScan} found. */
