@@ -10,11 +10,11 @@ import type { PathOrigin } from "../store/nix_database.ts";
 
 /** The paths of a session by origin. */
 export interface Substitution {
-  /** Substituted from any substituter (or copied in), not built here. */
+  /** Substituted: not built here, and signed (every binary cache Nix trusts signs its paths). */
   readonly substituted: number;
   /** Of those, signed by the cache's key; null when the key is not known. */
   readonly fromCache: number | null;
-  /** Built on this machine. */
+  /** Made on this machine: built, or added from local files (unsigned, e.g. a flake's source). */
   readonly built: number;
   /** The name of the cache's signing key, or null. */
   readonly cacheKey: string | null;
@@ -29,7 +29,7 @@ export function countOrigins(
   let fromCache = 0;
   let built = 0;
   for (const origin of origins) {
-    if (origin.built) {
+    if (origin.built || origin.signers.length === 0) {
       built++;
       continue;
     }

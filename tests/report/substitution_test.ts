@@ -26,6 +26,13 @@ Deno.test("without the cache's key, substituted paths are counted without saying
   assertEquals(formatSubstitution(counts), "resumed: 2 paths substituted, 1 built");
 });
 
+Deno.test("an unsigned path that was not built (a source added from local files) counts as made here", () => {
+  assertEquals(
+    countOrigins([{ built: false, signers: [] }], "main-1"),
+    { substituted: 0, fromCache: 0, built: 1, cacheKey: "main-1" },
+  );
+});
+
 Deno.test("a first pipeline says it plainly: nothing came from the cache", () => {
   assertEquals(
     formatSubstitution(countOrigins([built, built], "main-1")),
