@@ -114,6 +114,85 @@ export async function finalPush(
   parts: FinalPushParts,
   options: FinalPushOptions,
 ): Promise<FinalPushResult> {
+  const { ledger, logger, clock } = parts;
+  const { toPush, result } = await finalPushTargets(parts, options);
+  logger.info(
+    `${toPush.length} path(s) to push: ${result.outLinks} from result* out-links, ` +
+      `${result.reconciled} found by reconcile, ${result.given} given` +
+      (result.reconcileSeconds === null
+        ? ""
+        : ` (the store listed and diffed in ${result.reconcileSeconds.toFixed(2)} s)`),
+  );
+  for (const path of toPush.slice(0, DETAIL_LINES)) logger.info(`  ${path}`);
+  if (toPush.length > DETAIL_LINES) logger.info(`  … and ${toPush.length - DETAIL_LINES} more`);
+  if (toPush.length === 0) return result;
+  if (parts.backend === null) {
+    if (options.pushOff !== undefined) {
+      result.left = toPush.length;
+      logger.info(`${toPush.length} path(s) not pushed (${options.pushOff})`);
+      return result;
+    }
+    for (const path of toPush) result.failed.set(path, "no backend available to push with");
+    return result;
+  }
+  const now = clock.now();
+  for (const path of toPush) parts.timeline.detected(path, now, "final");
+  const size = options.batchSize ?? 100;
+  const recorder = new PushRecorder({
+    ledger,
+    timeline: parts.timeline,
+    clock,
+    onRecordError: (error) => logger.warn(recordWarning(error)),
+  }, "final");
+  const scheduler = new PushScheduler(parts.backend, {
+    ...options.push,
+    maxBatchSize: size,
+    clock,
+    onPushed: (paths) => {
+      recorder.pushed(paths);
+      result.pushed += paths.length;
+    },
+    onFailed: (path, error) => recorder.failed(path, error.message),
+    onCall: (call) => result.calls.push(call),
+    onRetry: (paths, attempt, error) =>
+      logger.warn(
+        `final push of ${paths.length} path(s) failed (${error.message}); retry ${attempt}`,
+      ),
+  });
+  for (let i = 0; i < toPush.length; i += size) scheduler.submit(toPush.slice(i, i + size));
+  const deadline = new AbortController();
+  const timeoutMs = options.timeoutMs ?? 600_000;
+  const timer = clock.setTimeout(
+    () => deadline.abort(new Error(`final push deadline of ${timeoutMs / 1000} s passed`)),
+    timeoutMs,
+  );
+  try {
+    await scheduler.drain(deadline.signal);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+  await recorder.settled();
+  result.failed = new Map(recorder.failures);
+  result.unrecorded = recorder.unrecorded;
+  result.invocations = scheduler.stats.invocations;
+  result.retries = scheduler.stats.retries;
+  logger.info(
+    `pushed ${result.pushed} path(s) in ${result.invocations} call(s); ${result.failed.size} failed`,
+  );
+  return result;
+}
+
+/**
+ * What the final push would push: the given paths, the `result*` out-links,
+ * and the reconcile — every valid path that appeared since the baseline and
+ * is not recorded as pushed — with the counts for the report, and nothing
+ * pushed yet. The after_script's `push` after a session that ended with its
+ * own final push asks this first, and needs no backend when nothing is left.
+ */
+export async function finalPushTargets(
+  parts: Pick<FinalPushParts, "ledger" | "logger" | "checker" | "clock">,
+  options: Pick<FinalPushOptions, "storeDir" | "filter" | "outLinkDir" | "paths">,
+): Promise<{ toPush: StorePath[]; result: FinalPushResult }> {
   const { ledger, logger, checker, clock } = parts;
   const result = emptyFinalPushResult();
   const targets = new Set<StorePath>(options.paths ?? []);
@@ -166,71 +245,7 @@ export async function finalPush(
     if (!result.invalid.includes(path)) result.invalid.push(path);
   }
   for (const path of toPush) if (newTargets.has(path)) result.appeared.push(path);
-  logger.info(
-    `${toPush.length} path(s) to push: ${result.outLinks} from result* out-links, ` +
-      `${result.reconciled} found by reconcile, ${result.given} given` +
-      (result.reconcileSeconds === null
-        ? ""
-        : ` (the store listed and diffed in ${result.reconcileSeconds.toFixed(2)} s)`),
-  );
-  for (const path of toPush.slice(0, DETAIL_LINES)) logger.info(`  ${path}`);
-  if (toPush.length > DETAIL_LINES) logger.info(`  … and ${toPush.length - DETAIL_LINES} more`);
-  if (toPush.length === 0) return result;
-  if (parts.backend === null) {
-    if (options.pushOff !== undefined) {
-      result.left = toPush.length;
-      logger.info(`${toPush.length} path(s) not pushed (${options.pushOff})`);
-      return result;
-    }
-    for (const path of toPush) result.failed.set(path, "no backend available to push with");
-    return result;
-  }
-
-  const now = clock.now();
-  for (const path of toPush) parts.timeline.detected(path, now, "final");
-  const size = options.batchSize ?? 100;
-  const recorder = new PushRecorder({
-    ledger,
-    timeline: parts.timeline,
-    clock,
-    onRecordError: (error) => logger.warn(recordWarning(error)),
-  }, "final");
-  const scheduler = new PushScheduler(parts.backend, {
-    ...options.push,
-    maxBatchSize: size,
-    clock,
-    onPushed: (paths) => {
-      recorder.pushed(paths);
-      result.pushed += paths.length;
-    },
-    onFailed: (path, error) => recorder.failed(path, error.message),
-    onCall: (call) => result.calls.push(call),
-    onRetry: (paths, attempt, error) =>
-      logger.warn(
-        `final push of ${paths.length} path(s) failed (${error.message}); retry ${attempt}`,
-      ),
-  });
-  for (let i = 0; i < toPush.length; i += size) scheduler.submit(toPush.slice(i, i + size));
-  const deadline = new AbortController();
-  const timeoutMs = options.timeoutMs ?? 600_000;
-  const timer = clock.setTimeout(
-    () => deadline.abort(new Error(`final push deadline of ${timeoutMs / 1000} s passed`)),
-    timeoutMs,
-  );
-  try {
-    await scheduler.drain(deadline.signal);
-  } finally {
-    clock.clearTimeout(timer);
-  }
-  await recorder.settled();
-  result.failed = new Map(recorder.failures);
-  result.unrecorded = recorder.unrecorded;
-  result.invocations = scheduler.stats.invocations;
-  result.retries = scheduler.stats.retries;
-  logger.info(
-    `pushed ${result.pushed} path(s) in ${result.invocations} call(s); ${result.failed.size} failed`,
-  );
-  return result;
+  return { toPush, result };
 }
 
 /** Store paths that `result*` symlinks in `dir` point to (their top-level paths). */

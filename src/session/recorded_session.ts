@@ -13,7 +13,10 @@ import { ConfigError, EnvironmentError } from "../errors.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { emptySummary } from "../report/session_summary.ts";
 import { Ledger } from "../state/ledger.ts";
-import { ensurePrivateDir, stateFiles } from "../state/state_dir.ts";
+import { ensurePrivateDir, type StateFiles, stateFiles } from "../state/state_dir.ts";
+import { finalPushTargets } from "../engine/final_push.ts";
+import { storeQueries } from "../store/store_queries.ts";
+import { pathFilter } from "./open_session.ts";
 import type { StorePath } from "../store/store_path.ts";
 import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
 import { forgetSecrets } from "./job_secrets.ts";
@@ -41,6 +44,28 @@ export interface RecordedSessionResult {
   readonly complete: boolean;
   /** A configuration error found after the watcher was stopped (it is in the log already). */
   readonly lateError: ConfigError | null;
+}
+
+/** Whether a final push would find nothing to push (asked without a backend). */
+async function nothingLeft(
+  ctx: CommandContext,
+  config: EngineConfig,
+  files: StateFiles,
+  options: EndRecordedSessionOptions,
+): Promise<boolean> {
+  const { system } = ctx;
+  const { toPush } = await finalPushTargets({
+    ledger: await Ledger.open(files),
+    logger: ctx.logger,
+    checker: storeQueries(system, { storeDir: config.storeDir, env: system.env }).checker,
+    clock: system.clock,
+  }, {
+    storeDir: config.storeDir,
+    filter: pathFilter(config),
+    outLinkDir: system.cwd,
+    paths: options.paths,
+  });
+  return toPush.length === 0;
 }
 
 /** Ends the recorded session; see the module documentation. */
@@ -80,6 +105,18 @@ async function finishRecorded(
   stopped: StoppedWatcher,
 ): Promise<RecordedSessionResult> {
   const files = stateFiles(config.stateDir);
+  const record = await readSessionRecord(files.session);
+  const ended = stopped.summary === null ? record?.ended : undefined;
+  if (ended !== undefined && await nothingLeft(ctx, config, files, options)) {
+    // The after_script's safety net after a build that ran its own final push: no attic
+    // client to fetch, no token to read, when there is nothing to push.
+    ctx.logger.info(
+      `nothing left to push: the session already ended with its own final push at ${
+        new Date(ended.at).toISOString()
+      } (${ended.pushed} store paths pushed; its report is above)`,
+    );
+    return { complete: true, lateError: null };
+  }
   // The watcher is stopped first, whatever happens next: it must never outlive the job.
   // A configuration error found now (e.g. the token variable is gone) still gets a report.
   let setup: BackendSetup = { backend: null, bootstrap: null, pull: NO_PULL };
@@ -98,8 +135,6 @@ async function finishRecorded(
     // A watcher killed before its drain wrote no summary; its ledger still says what it pushed.
     incremental: ledger.size,
   };
-  const record = await readSessionRecord(files.session);
-  const ended = stopped.summary === null ? record?.ended : undefined;
   const finished = await finishSession(ctx, {
     command: options.command,
     config,

@@ -84,8 +84,10 @@ Deno.test("nix-build keeps a failed build's finished outputs, fails the job, and
     assert(SUMMARY.test(log), log);
     // gitlab-ci-local logs after_script's commands after the script's.
     const afterScript = log.indexOf("$ attic-ci push");
-    assert(afterScript > log.indexOf("watch-store pushed"), `after_script did not push:\n${log}`);
-    assertIncludes(log.slice(afterScript), "found by reconcile");
+    assert(afterScript > log.indexOf("watch-store pushed"), `after_script did not run:\n${log}`);
+    // The build's own final push left nothing: the safety net says so without a client.
+    assertIncludes(log.slice(afterScript), "nothing left to push: the session already ended");
+    assert(!log.slice(afterScript).includes("bootstrap"), "after_script fetched a client");
     assert(!result.output.includes(world.token), "the token is in the pipeline's output");
   } finally {
     await project.dispose();
