@@ -7,6 +7,7 @@
  */
 
 import { stderrTail } from "../errors.ts";
+import { withoutSecretKey } from "../pull/pull_source.ts";
 import type { StorePath } from "../store/store_path.ts";
 import type { CommandRunner } from "../system/system.ts";
 import { type PushBackend, PushError } from "./push_backend.ts";
@@ -48,17 +49,32 @@ export function nixCopyBackend(runner: CommandRunner, options: NixCopyBackendOpt
 }
 
 /**
+ * Why this machine's Nix cannot open the store `to` at all (a scheme it does
+ * not know, e.g. `s3://` in a Nix built without S3 support), or null. Nix
+ * decides that before any I/O; a store it can open but not reach now (a
+ * bucket or host that is down) is not refused: that is a transient failure,
+ * left to the pushes. The check gives up after `timeoutMs` (a store being
+ * reached is one Nix can open).
+ */
+export async function storeUrlProblem(
+  runner: CommandRunner,
+  to: string,
+  timeoutMs = 1_500,
+): Promise<string | null> {
+  const result = await runner.run("nix", {
+    args: ["--extra-experimental-features", "nix-command", "store", "ping", "--store", to],
+    timeoutMs,
+  }).catch(() => null);
+  if (result === null) return null;
+  const refused = /^error: don't know how to open Nix store/m.test(result.stderr);
+  return refused ? `this Nix does not know how to open ${displayedStoreUrl(to)}` : null;
+}
+
+/**
  * A store URL for the log and the report: the path of a signing key
  * (`?secret-key=FILE`) is left out, and "signed" said instead.
  */
 export function displayedStoreUrl(to: string): string {
-  let url: URL;
-  try {
-    url = new URL(to);
-  } catch {
-    return to; // a path or `daemon`: nothing to hide
-  }
-  if (!url.searchParams.has("secret-key")) return to;
-  url.searchParams.delete("secret-key");
-  return `${url.toString().replace(/\?$/, "")} (signed)`;
+  const shown = withoutSecretKey(to);
+  return shown === to ? to : `${shown} (signed)`;
 }

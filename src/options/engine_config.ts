@@ -71,6 +71,25 @@ const count = (min: number) =>
     `must be at least ${min}`,
   ).refine(Number.isSafeInteger, `must be at most ${Number.MAX_SAFE_INTEGER}`);
 
+/**
+ * The store URLs Nix opens (Nix 2.x's store implementations): binary caches
+ * (`file://`, `http(s)://`, `s3://`), remote stores (`ssh://`, `ssh-ng://`,
+ * `mounted-ssh-ng://`), a daemon socket (`unix://`), and the local store by
+ * path or name. Anything else (`ftp://`, a typo in the scheme) would make
+ * every push fail: it is refused up front.
+ */
+const STORE_URL =
+  /^((file|https?|s3|ssh|ssh-ng|mounted-ssh-ng|unix):\/\/\S*|\/\S*|(local|daemon|auto)(\?\S*)?)$/;
+
+/** How {@linkcode STORE_URL} is said in an error. */
+const STORE_URL_FORMS = "file://, http(s)://, s3://, ssh://, ssh-ng://, unix://, a local path, " +
+  "local or daemon";
+
+/** Whether `url` is a store URL Nix can open. */
+export function isStoreUrl(url: string): boolean {
+  return STORE_URL.test(url);
+}
+
 const rawSchema = z.object({
   backend: z.enum(["attic", "nix-copy"], { error: "expected attic or nix-copy" }),
   // Attic's own rule (attic/src/cache.rs CACHE_NAME_REGEX): anything else fails every push.
@@ -87,8 +106,11 @@ const rawSchema = z.object({
   "attic-client": z.enum(["cli", "api", "auto"], { error: "expected cli, api or auto" }),
   "keep-endpoint": z.boolean().optional(),
   to: z.string().regex(
-    /^([a-z][a-z0-9+.-]*:\/\/\S*|\/\S*|daemon|local|auto)$/,
+    /^\S+$/,
     "expected a Nix store URL such as file:///var/cache/nix or s3://bucket",
+  ).refine(
+    isStoreUrl,
+    `is not a store URL Nix can open (Nix opens ${STORE_URL_FORMS})`,
   ).optional(),
   pull: z.boolean(),
   "public-key": z.string().trim().regex(

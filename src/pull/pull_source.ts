@@ -59,11 +59,9 @@ export async function storeUrlPullSource(
   publicKey: string | null,
 ): Promise<PullSource | string> {
   if (!SUBSTITUTABLE.test(to)) return `Nix does not substitute from ${to}`;
-  const url = new URL(to);
-  const secretKeyFile = url.searchParams.get("secret-key");
+  const secretKeyFile = new URL(to).searchParams.get("secret-key");
   // The substituter is the same store without our signing key: Nix only reads it.
-  url.searchParams.delete("secret-key");
-  const substituter = url.toString().replace(/\?$/, "");
+  const substituter = withoutSecretKey(to);
   let key = publicKey;
   if (key === null && secretKeyFile !== null) {
     try {
@@ -79,6 +77,16 @@ export async function storeUrlPullSource(
       "?secret-key=FILE to --to, from `nix key generate-secret`) or give --public-key";
   }
   return { substituter, publicKey: key, credentials: null };
+}
+
+/** A store URL without its `secret-key` parameter, otherwise as written. */
+export function withoutSecretKey(url: string): string {
+  const at = url.indexOf("?");
+  if (at < 0) return url;
+  const kept = url.slice(at + 1).split("&").filter((p) =>
+    p.length > 0 && !p.startsWith("secret-key=")
+  );
+  return kept.length === 0 ? url.slice(0, at) : `${url.slice(0, at)}?${kept.join("&")}`;
 }
 
 /**

@@ -16,13 +16,14 @@ import { AtticApi } from "../attic/attic_api.ts";
 import { NO_TOKEN, noTokenReason, readToken, readTokenFile } from "../attic/token.ts";
 import { AtticApiBackend } from "../backends/attic_api_backend.ts";
 import { AtticBackend } from "../backends/attic_backend.ts";
-import { nixCopyBackend } from "../backends/nix_copy_backend.ts";
+import { nixCopyBackend, storeUrlProblem } from "../backends/nix_copy_backend.ts";
 import type { PushBackend } from "../backends/push_backend.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { ConfigError, EnvironmentError } from "../errors.ts";
 import { storeQueries } from "../store/store_queries.ts";
 import { reason, type StateFiles } from "../state/state_dir.ts";
 import type { CommandContext } from "./context.ts";
+import { heldLogger } from "../log/held_logger.ts";
 import { NO_PULL, type PullSetup, setUpPull } from "./pull_setup.ts";
 
 /** A backend ready to push, or null (deferred mode, pushing off), how it was obtained, and the pull side. */
@@ -59,12 +60,27 @@ export async function setUpBackend(
 ): Promise<BackendSetup> {
   const { system } = ctx;
   if (config.backend === "nix-copy") {
+    // In parallel; the pull side's lines wait, so a refused --to is the only line.
+    const held = heldLogger(ctx.logger);
+    const [problem, pull] = await Promise.all([
+      storeUrlProblem(system, config.to!),
+      options.pull
+        ? setUpPull(config, { ...ctx, logger: held.logger }, files, { token: null, api: null })
+        : NO_PULL,
+    ]);
+    if (problem !== null) {
+      throw new ConfigError(
+        "--to",
+        `${problem}, so every push would fail`,
+        "give a store URL it opens: file://, http(s)://, ssh-ng://, or s3:// where Nix was built " +
+          "with S3 support",
+      );
+    }
+    held.release();
     return {
       backend: nixCopyBackend(system, { to: config.to!, timeoutMs: config.pushTimeoutMs }),
       bootstrap: null,
-      pull: options.pull
-        ? await setUpPull(config, ctx, files, { token: null, api: null })
-        : NO_PULL,
+      pull,
     };
   }
   let bootstrap = options.bootstrap;

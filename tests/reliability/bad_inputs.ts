@@ -40,6 +40,8 @@ export const BAD_INPUTS: readonly BadInput[] = [
     names: "--to",
   },
   { args: ["exec", "--backend", "nix-copy", "--to", "file://a b", "--", "true"], names: "--to" },
+  { args: ["exec", "--backend", "nix-copy", "--to", "ftp://x", "--", "true"], names: "--to" },
+  { args: ["exec", "--backend", "nix-copy", "--to", "fiel:///cache", "--", "true"], names: "--to" },
   { args: ["exec", "--backend", "nix-copy", "--", "true"], names: "--to" },
   { args: ["exec", "--cache", "a b", "--server", "https://x/", "--", "true"], names: "--cache" },
   { args: ["exec", "--cache=-x", "--server", "https://x/", "--", "true"], names: "--cache" },
