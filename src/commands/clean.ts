@@ -1,7 +1,9 @@
 /**
- * `attic-ci clean`: remove the state directory's files that hold the token
- * (token file, attic configuration, the job's netrc). The session commands
- * do it themselves when they end; a job that only ran `use` ends with this.
+ * `attic-ci clean`: the end of a job that only read the cache (`use`): the
+ * state directory's files that hold the token (the job's netrc, a token file,
+ * an attic configuration) are removed, and the directory itself when no
+ * session's record is in it (a session's end is `stop` or `push`, which
+ * clean up themselves).
  *
  * @module
  */
@@ -26,11 +28,14 @@ export const cleanCommand: PlainCommand = async (argv, ctx) => {
       `expected an absolute path, got "${dir}"`,
     );
   }
-  const removed = await removeSecrets(stateFiles(dir));
+  const files = stateFiles(dir);
+  const removed = await removeSecrets(files);
   ctx.logger.info(
     removed.length === 0
       ? `no file holding the token in ${dir}`
       : `removed the files holding the token: ${removed.join(", ")}`,
   );
+  const session = await Deno.lstat(files.session).then(() => true, () => false);
+  if (!session) await Deno.remove(dir, { recursive: true }).catch(() => {});
   return DONE;
 };

@@ -7,6 +7,7 @@
  */
 
 import { backendAtEnd } from "../session/backend_setup.ts";
+import { EndDeadline } from "../session/end_deadline.ts";
 import { finishSession } from "../session/finish_session.ts";
 import { prepareWatcher, watchUntilSignal } from "../session/watch_session.ts";
 import { commandLineOf } from "../options/command_specs.ts";
@@ -34,6 +35,7 @@ export const watchCommand: EngineCommand = {
         backend: backendAtEnd(setup, config, ctx, files),
         outLinkDir: null,
         exitCode: 0,
+        deadline: new EndDeadline(config.endBudget, ctx.system.clock),
       });
       return { kind: "cache", cache: { complete: finished.complete, strict: config.strict } };
     } finally {

@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { BackendName } from "../backends/push_backend.ts";
 import { ConfigError } from "../errors.ts";
 import { defaultStateDir } from "../state/state_dir.ts";
+import { type EndBudget, endBudget } from "./end_budget.ts";
 import type { ParsedArgs, RawValue } from "./parse_args.ts";
 
 /** Everything the engine needs, validated, in convenient units. */
@@ -49,6 +50,10 @@ export interface EngineConfig {
   readonly retries: number;
   readonly retryDelayMs: number;
   readonly drainTimeoutMs: number;
+  /** How long the end of the run may take (`--finish-within`, or after_script's); null: unbounded. */
+  readonly endBudget: EndBudget | null;
+  /** `--finish-within`, for saving the session. */
+  readonly finishWithinMs: number | null;
 }
 
 /** `--attic-client`: the attic CLI, the built-in HTTP client, or the CLI if it can be had. */
@@ -134,6 +139,7 @@ const rawSchema = z.object({
   retries: count(0),
   "retry-delay": seconds,
   "drain-timeout": positiveSeconds,
+  "finish-within": positiveSeconds.optional(),
 });
 
 /** Validates raw values into an {@linkcode EngineConfig}; throws {@linkcode ConfigError}. */
@@ -210,6 +216,8 @@ export function engineConfig(
     retries: o.retries,
     retryDelayMs: o["retry-delay"],
     drainTimeoutMs: o["drain-timeout"],
+    endBudget: endBudget(o["finish-within"] ?? null, env),
+    finishWithinMs: o["finish-within"] ?? null,
   };
 }
 
@@ -239,6 +247,9 @@ export function savedOptions(config: EngineConfig): Record<string, string | bool
   if (config.server !== null) saved.server = config.server;
   if (config.to !== null) saved.to = config.to;
   if (config.publicKey !== null) saved["public-key"] = config.publicKey;
+  if (config.finishWithinMs !== null) {
+    saved["finish-within"] = String(config.finishWithinMs / 1000);
+  }
   return saved;
 }
 

@@ -223,6 +223,14 @@ export const PUSH_OPTIONS: readonly OptionSpec[] = [
     help: "first backoff delay; doubles per retry, capped at 30 s",
   },
   {
+    flag: "finish-within",
+    type: "string",
+    metavar: "SECONDS",
+    help: "the end of the run (drain, final push, report) takes at most this long; what is left " +
+      "is named and kept for a later push (default in after_script: RUNNER_AFTER_SCRIPT_TIMEOUT, " +
+      "5 minutes if unset, minus what after_script used already)",
+  },
+  {
     flag: "drain-timeout",
     type: "string",
     metavar: "SECONDS",

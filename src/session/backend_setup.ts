@@ -42,6 +42,8 @@ export interface BackendSetupOptions {
   readonly pull?: boolean;
   /** Variables for the bootstrap's Nix when the pull side was set up earlier (a deferred retry). */
   readonly nixEnv?: Readonly<Record<string, string>>;
+  /** The bootstrap's timeout, when less than `--bootstrap-timeout` is left. */
+  readonly bootstrapTimeoutMs?: number;
   /** A missing token is an error, not "pushing is off" (`watch` does nothing else). @default false */
   readonly requireToken?: boolean;
   /**
@@ -109,7 +111,13 @@ export async function setUpBackend(
     };
     return { backend: null, bootstrap: off, pull };
   }
-  bootstrap ??= await obtainClient(config, ctx, files, options.pull ? pull.env : options.nixEnv);
+  bootstrap ??= await obtainClient(
+    config,
+    ctx,
+    files,
+    options.pull ? pull.env : options.nixEnv,
+    options.bootstrapTimeoutMs ?? config.bootstrapTimeoutMs,
+  );
   if (bootstrap.mode === "built-in") {
     return { backend: builtInBackend(config, ctx, api, pull.refusal), bootstrap, pull };
   }
@@ -179,6 +187,7 @@ async function obtainClient(
   ctx: CommandContext,
   files: StateFiles,
   nixEnv: Readonly<Record<string, string>> | undefined,
+  timeoutMs: number,
 ): Promise<BootstrapResult> {
   const { system, logger } = ctx;
   if (config.atticClient === "api") {
@@ -195,7 +204,7 @@ async function obtainClient(
   let bootstrap = await bootstrapAtticClient(system, {
     installable: config.bootstrapInstallable,
     outLink: files.atticClientLink,
-    timeoutMs: config.bootstrapTimeoutMs,
+    timeoutMs: Math.max(1, timeoutMs),
     path: system.env.PATH,
     clock: system.clock,
     ...(nixEnv ? { env: nixEnv } : {}),

@@ -17,8 +17,9 @@ import { ensurePrivateDir, type StateFiles, stateFiles } from "../state/state_di
 import { signalNumber } from "../system/system.ts";
 import { backendAtEnd, setUpBackend } from "./backend_setup.ts";
 import type { CommandContext } from "./context.ts";
+import { EndDeadline } from "./end_deadline.ts";
 import { finishSession } from "./finish_session.ts";
-import { forgetSecrets } from "./job_secrets.ts";
+import { forgetSecrets } from "./job_cleanup.ts";
 import { openSession } from "./open_session.ts";
 import { markSessionEnded } from "./session_record.ts";
 import { lockSession, type SessionLock } from "./session_lock.ts";
@@ -77,6 +78,8 @@ export async function runBuildSession(
         outLinkDir: system.cwd,
         exitCode: status,
         cacheKeyName: setup.pull.keyName,
+        // The end of the run starts now, with the build's end.
+        deadline: new EndDeadline(config.endBudget, system.clock),
       });
       // The after_script safety net (`push`) finds this and says so instead of a second report.
       await markSessionEnded(files.session, {

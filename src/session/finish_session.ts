@@ -22,6 +22,7 @@ import type { StorePath } from "../store/store_path.ts";
 import { storeQueries } from "../store/store_queries.ts";
 import { countOrigins, type Substitution } from "../report/substitution.ts";
 import type { CommandContext } from "./context.ts";
+import type { EndDeadline } from "./end_deadline.ts";
 import { pathFilter, pushOptions } from "./open_session.ts";
 
 /** What was streamed before the end. */
@@ -59,6 +60,8 @@ export interface FinishInputs {
   readonly alreadyEnded?: { readonly at: number; readonly pushed: number };
   /** The name of the key the cache signs with (the report counts the paths it gave); null if unknown. */
   readonly cacheKeyName?: string | null;
+  /** When the end must be done (after_script's budget, `--finish-within`). @default none */
+  readonly deadline?: EndDeadline;
 }
 
 /** How a run ended, for the exit code. */
@@ -75,7 +78,9 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
   const { config, timeline, streamed } = inputs;
   let summary: SessionSummary;
   if (streamed.kind === "live") {
-    await streamed.session.drain({ timeoutMs: config.drainTimeoutMs });
+    // The drain gets most of the time left; the final push reconciles what it could not push.
+    const left = inputs.deadline?.leftMs ?? Infinity;
+    await streamed.session.drain({ timeoutMs: Math.min(config.drainTimeoutMs, left * 0.6) });
     summary = summarize(streamed.session, timeline, streamed.start, streamed.bootstrap);
   } else {
     summary = streamed.summary;
@@ -169,7 +174,7 @@ function runFinalPush(
     ...(inputs.paths ? { paths: inputs.paths } : {}),
     batchSize: config.batchMaxSize,
     push: pushOptions(config),
-    timeoutMs: config.drainTimeoutMs,
+    timeoutMs: inputs.deadline?.cap(config.drainTimeoutMs) ?? config.drainTimeoutMs,
     ...(pushOff === undefined ? {} : { pushOff }),
   }).finally(() => logger.sectionEnd("final_push"));
 }

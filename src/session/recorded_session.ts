@@ -19,7 +19,8 @@ import { storeQueries } from "../store/store_queries.ts";
 import { pathFilter } from "./open_session.ts";
 import type { StorePath } from "../store/store_path.ts";
 import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
-import { forgetSecrets } from "./job_secrets.ts";
+import { endJobState, forgetSecrets, inAfterScript } from "./job_cleanup.ts";
+import { EndDeadline } from "./end_deadline.ts";
 import { NO_PULL } from "./pull_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { backendOf, finishSession } from "./finish_session.ts";
@@ -83,26 +84,40 @@ export async function endRecordedSession(
     ctx.logger.warn("nothing recorded there can be pushed (--strict fails)");
     return { complete: false, lateError: null };
   }
+  const deadline = new EndDeadline(config.endBudget, ctx.system.clock);
+  const fits = deadline.describe();
+  if (fits !== null) ctx.logger.info(fits);
+  // A watcher's drain gets most of what is left; the final push reconciles what it could not.
   const stopped = await stopWatcher(ctx, files, {
-    timeoutMs: options.timeoutMs,
+    timeoutMs: deadline.limited
+      ? Math.min(options.timeoutMs, deadline.leftMs * WATCHER_SHARE)
+      : options.timeoutMs,
     quiet: options.quietWithoutWatcher,
   });
   // With the watcher gone, only a build still running here (an exec) could hold the directory.
   const lock = await lockSessionOrRefuse(ctx.system, files, options.command);
+  let result: RecordedSessionResult = { complete: false, lateError: null };
   try {
-    return await finishRecorded(ctx, config, options, stopped);
+    result = await finishRecorded(ctx, config, options, stopped, deadline);
+    return result;
   } finally {
-    // The last step of a job's caching: no file holding the token outlives it.
-    await forgetSecrets(ctx, files);
     await lock.release();
+    // The last step of a job's caching: no file holding the token outlives it, and after_script
+    // (the job's last script) leaves no state behind unless a later push needs it.
+    if (inAfterScript(ctx.system.env)) await endJobState(ctx, files, result);
+    else await forgetSecrets(ctx, files);
   }
 }
+
+/** The part of the time left that a watcher's drain may take at the end (the rest: final push). */
+const WATCHER_SHARE = 0.6;
 
 async function finishRecorded(
   ctx: CommandContext,
   config: EngineConfig,
   options: EndRecordedSessionOptions,
   stopped: StoppedWatcher,
+  deadline: EndDeadline,
 ): Promise<RecordedSessionResult> {
   const files = stateFiles(config.stateDir);
   const record = await readSessionRecord(files.session);
@@ -122,7 +137,10 @@ async function finishRecorded(
   let setup: BackendSetup = { backend: null, bootstrap: null, pull: NO_PULL };
   let lateError: ConfigError | null = null;
   try {
-    setup = await setUpBackend(config, ctx, files, { quietWhenOff: true });
+    setup = await setUpBackend(config, ctx, files, {
+      quietWhenOff: true,
+      bootstrapTimeoutMs: deadline.cap(config.bootstrapTimeoutMs),
+    });
   } catch (error) {
     // Without a stopped watcher there is nothing to report: the one-line error is all.
     if (!(error instanceof ConfigError) || !stopped.wasRunning) throw error;
@@ -149,6 +167,7 @@ async function finishRecorded(
     paths: options.paths,
     exitCode: null,
     cacheKeyName: record?.cacheKeyName ?? null,
+    deadline,
     ...(ended !== undefined && lateError === null ? { alreadyEnded: ended } : {}),
   });
   return { complete: finished.complete, lateError };
