@@ -28,8 +28,17 @@ export function releaseFile(system: string): string {
   return `attic-ci-${system}`;
 }
 
-/** The checksums file every release carries. */
+/**
+ * The checksums file every release carries, for downloads by hand (the
+ * templates' step verifies signatures instead).
+ */
 export const CHECKSUMS_FILE = "SHA256SUMS";
+
+/**
+ * The File-type CI/CD variable (protected, masked) that holds the release's
+ * Nix secret key in the release pipeline.
+ */
+export const SIGNING_KEY_VARIABLE = "ATTIC_CI_RELEASE_SIGNING_KEY";
 
 /** The generic package the files are uploaded to. */
 export const PACKAGE_NAME = "attic-ci";
@@ -40,3 +49,29 @@ export const PACKAGE_NAME = "attic-ci";
  */
 export const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$/;
+
+/**
+ * The Nix store path name a release signs the helper of `system` under, e.g.
+ * `attic-ci-1.2.3-x86_64-linux`. The helper step accepts exactly this name
+ * for the version and system it wants, so a validly signed helper of another
+ * version or platform cannot stand in for it.
+ */
+export function helperStoreName(version: string, system: string): string {
+  return `attic-ci-${version}-${system}`;
+}
+
+/** What vouches for a helper: the files next to `attic-ci-<system>` that the step reads. */
+export type VouchingFile = "storepath" | "narinfo" | "nar";
+
+/**
+ * The release file that vouches for the helper of `system`, e.g.
+ * `attic-ci-x86_64-linux.narinfo`: the store path it is signed under, its
+ * signed narinfo, and the NAR. (The registry allows no slashes in file names,
+ * so the binary cache is published flat; the step lays it out again.)
+ */
+export function vouchingFile(system: string, kind: VouchingFile): string {
+  return `${releaseFile(system)}.${kind}`;
+}
+
+/** The vouching files, in the order an upload sends them: the store path last. */
+export const VOUCHING_FILES: readonly VouchingFile[] = ["nar", "narinfo", "storepath"];

@@ -1,14 +1,37 @@
 /**
  * `deno task release:upload DIR VERSION`: uploads every file in DIR (the
- * compiled helpers and SHA256SUMS) to this project's generic package registry
- * under VERSION, with the job's own token: `PUT
+ * compiled helpers, SHA256SUMS, and the files `release:sign` wrote that vouch
+ * for each helper) to this project's generic package registry under VERSION,
+ * with the job's own token: `PUT
  * $CI_API_V4_URL/projects/$CI_PROJECT_ID/packages/generic/attic-ci/VERSION/FILE`.
- * SHA256SUMS goes last, so a release never lists a file that is not there.
+ * The files that make the version usable go last: the binaries and NARs
+ * first, then the narinfos, SHA256SUMS (for downloads by hand), and the
+ * `.storepath` files (what the templates' step reads first), so nobody is
+ * ever sent to a file that is not there yet. A helper without its vouching
+ * files is refused: the templates would refuse it too.
  *
  * @module
  */
 
-import { CHECKSUMS_FILE, PACKAGE_NAME } from "./targets.ts";
+import {
+  CHECKSUMS_FILE,
+  PACKAGE_NAME,
+  RELEASE_TARGETS,
+  releaseFile,
+  VOUCHING_FILES,
+  vouchingFile,
+} from "./targets.ts";
+
+/**
+ * Where `name` goes in the upload order: 0 first (binaries, NARs and anything
+ * else), then narinfos, SHA256SUMS, and store paths last.
+ */
+export function uploadRank(name: string): number {
+  if (name.endsWith(".storepath")) return 3;
+  if (name === CHECKSUMS_FILE) return 2;
+  if (name.endsWith(".narinfo")) return 1;
+  return 0;
+}
 
 /** Where a file goes. */
 export function packageFileUrl(apiUrl: string, project: string, version: string, file: string) {
@@ -47,9 +70,19 @@ export async function uploadRelease(
   if (!names.includes(CHECKSUMS_FILE)) {
     throw new Error(`${dir} has no ${CHECKSUMS_FILE}: run deno task compile first`);
   }
-  names.sort((a, b) =>
-    Number(a === CHECKSUMS_FILE) - Number(b === CHECKSUMS_FILE) || a.localeCompare(b)
-  );
+  for (const { system } of RELEASE_TARGETS) {
+    if (!names.includes(releaseFile(system))) continue;
+    const missing = VOUCHING_FILES.map((kind) => vouchingFile(system, kind))
+      .filter((name) => !names.includes(name));
+    if (missing.length > 0) {
+      throw new Error(
+        `${dir} has ${releaseFile(system)} but not ${
+          missing.join(", ")
+        }: run deno task release:sign first (the templates run no unsigned helper)`,
+      );
+    }
+  }
+  names.sort((a, b) => uploadRank(a) - uploadRank(b) || a.localeCompare(b));
   const doFetch = options.fetch ?? fetch;
   const urls: string[] = [];
   for (const name of names) {

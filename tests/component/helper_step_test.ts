@@ -1,7 +1,7 @@
 /**
- * The helper step both templates run before anything else: which helper it
+ * The helper step every template runs before anything else: which helper it
  * uses, and how it makes the helper start in an image without an FHS loader.
- * (Downloads and checksums: helper_download_test.ts.)
+ * (Downloads and signatures: helper_download_test.ts.)
  */
 
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
@@ -38,7 +38,7 @@ Deno.test("the helper step uses an attic-ci already on PATH and downloads nothin
       after: "attic-ci build",
     });
     assertEquals(result.code, 0, result.stderr);
-    assertIncludes(result.stdout, `attic-ci helper: using ${bin}/attic-ci from PATH`);
+    assertEquals(result.stderr, `attic-ci helper: using ${bin}/attic-ci from PATH\n`);
     assertIncludes(result.stdout, "attic-ci 9.9.9 (--version)");
     assertIncludes(result.stdout, "attic-ci 9.9.9 (build)");
     assertEquals([...Deno.readDirSync(tmp)], [], "the step wrote something");
@@ -99,19 +99,21 @@ Deno.test("a helper that cannot start for want of an FHS loader (nixos/nix) is s
       cwd: dir,
     });
     assertEquals(result.code, 0, result.stderr);
-    assertIncludes(result.stdout, `no FHS loader in this image; starting attic-ci with ${glibc}/`);
+    assertIncludes(result.stderr, `no FHS loader in this image; starting attic-ci with ${glibc}/`);
     assertIncludes(result.stdout, "env (GNU coreutils)");
     assertIncludes(result.stdout, "<a b>\n<$(touch PWNED)>\n<it's>\n");
     // The helper can start itself again (start → detached watcher) through the launcher.
-    assertIncludes(result.stdout, `self=${tmp}/attic-ci-helper-8/attic-ci\n`);
+    assertIncludes(result.stdout, `self=${tmp}/attic-ci-helper-8/bin/attic-ci\n`);
     assert(!(await Deno.stat(`${dir}/PWNED`).then(() => true, () => false)), "an argument ran");
 
-    // after_script: a new shell, PATH as the job started; the launcher is found again.
+    // after_script: a new shell, PATH as the job started; the launcher is found again, and
+    // goes with the job when after_script ends.
     const again = await runHelperStep(await helperStep("watch-store"), {
       env: {
         PATH: `${bin}:${SYSTEM_PATH}`,
         TMPDIR: tmp,
         CI_JOB_ID: "8",
+        CI_JOB_STATUS: "success",
         ATTIC_CI_STORE_DIR: store,
       },
     });
@@ -121,6 +123,7 @@ Deno.test("a helper that cannot start for want of an FHS loader (nixos/nix) is s
       true,
       again.stdout,
     );
+    assertEquals([...Deno.readDirSync(tmp)], [], "the job's launcher stayed");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -6,6 +6,7 @@
  */
 
 import { parseAllDocuments } from "yaml";
+import { templateKey } from "../../release/template_key.ts";
 import { engineConfig } from "../../src/options/engine_config.ts";
 import {
   BUILD_OPTIONS,
@@ -30,6 +31,7 @@ const HELPER_STEP = new Set([
   "ATTIC_CI_HELPER_VERSION",
   "ATTIC_CI_HELPER_PROJECT",
   "ATTIC_CI_HELPER_URL",
+  "ATTIC_CI_HELPER_PUBLIC_KEY",
 ]);
 
 interface InputSpec {
@@ -131,3 +133,21 @@ for (const name of PUSHING) {
     }
   });
 }
+
+Deno.test("every template trusts the same helper_public_key by default: a Nix public key of 32 bytes", async () => {
+  const keys = await Promise.all(
+    TEMPLATES.map(async (name) => (await template(name)).inputs.helper_public_key?.default),
+  );
+  assertEquals(new Set(keys).size, 1, `the templates disagree: ${keys.join(", ")}`);
+  const key = String(keys[0]);
+  assertEquals(await templateKey(ROOT), key);
+  const [name, base64] = key.split(":");
+  assert(name !== undefined && name.length > 0, key);
+  assertEquals(atob(base64 ?? "").length, 32, `${key} is not an Ed25519 public key`);
+  for (const name of TEMPLATES) {
+    assertEquals(
+      textOf((await template(name)).variables.ATTIC_CI_HELPER_PUBLIC_KEY!),
+      "$[[ inputs.helper_public_key ]]",
+    );
+  }
+});

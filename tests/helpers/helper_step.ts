@@ -96,3 +96,47 @@ export async function storeWithGlibc(store: string, interpreter: string): Promis
   }
   return glibc;
 }
+
+/**
+ * What the helper step may call in a `nixos/nix` image, and no more: a shell,
+ * the coreutils it uses, grep, curl and nix. (No sed, cmp, sha256sum or wget
+ * here: the step must not need them.)
+ */
+export const NIXOS_NIX_TOOLS = [
+  "bash",
+  "sh",
+  "cat",
+  "chmod",
+  "ln",
+  "mkdir",
+  "mktemp",
+  "mv",
+  "rm",
+  "tail",
+  "touch",
+  "tr",
+  "uname",
+  "grep",
+  "curl",
+  "nix",
+] as const;
+
+/**
+ * A directory of links to this machine's `tools` (found on the usual system
+ * PATH), to use as a job's whole PATH. Returns the directory.
+ */
+export async function toolbox(dir: string, tools: readonly string[]): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (const tool of tools) {
+    let found: string | null = null;
+    for (const bin of ["/usr/local/bin", "/usr/bin", "/bin"]) {
+      if (await Deno.stat(`${bin}/${tool}`).then(() => true, () => false)) {
+        found = `${bin}/${tool}`;
+        break;
+      }
+    }
+    if (found === null) throw new Error(`no ${tool} on this machine`);
+    await Deno.symlink(found, `${dir}/${tool}`);
+  }
+  return dir;
+}

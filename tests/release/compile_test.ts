@@ -1,7 +1,8 @@
 /**
  * The compile task, all around `deno compile` itself (which downloads its
  * runtime and cannot run here): the platforms, the command lines, and the
- * checksums file the templates verify against.
+ * checksums file published for downloads by hand (the templates verify a
+ * signature instead: sign_test.ts).
  */
 
 import { compileCommand, main, selectTargets, writeChecksums } from "../../release/compile.ts";
@@ -86,6 +87,36 @@ Deno.test("deno task compile --all --dry-run prints the four deno compile comman
         ),
       );
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task compile takes --system more than once: the per-commit helpers of both Linux platforms", async () => {
+  const dir = await tempDir();
+  try {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => lines.push(line);
+    try {
+      assertEquals(
+        await main([
+          "--system",
+          "x86_64-linux",
+          "--system",
+          "aarch64-linux",
+          "--dry-run",
+          "--out",
+          dir,
+        ]),
+        0,
+      );
+    } finally {
+      console.log = log;
+    }
+    assertEquals(lines.length, 2);
+    assertIncludes(lines[0]!, `--output ${dir}/attic-ci-x86_64-linux`);
+    assertIncludes(lines[1]!, `--output ${dir}/attic-ci-aarch64-linux`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
