@@ -24,17 +24,23 @@ export const buildCommand: EngineCommand = {
     const installables = args.positionals.length > 0
       ? args.positionals
       : listValue(args.values.get("installables"));
+    const nixFlags = after ?? listValue(args.values.get("nix-flags"));
     const command = [
       "nix",
       // For this nix only: images such as nixos/nix enable neither, and their setting stays.
       "--extra-experimental-features",
       "nix-command flakes",
       "build",
-      ...(after ?? listValue(args.values.get("nix-flags"))),
+      ...nixFlags,
       ...installables,
     ];
     ctx.logger.info(`running: ${displayCommand(command)}`);
-    return buildOutcome(await runBuildSession(config, command, ctx, "build"), config.strict);
+    // Without installables nix build builds .#default: so does the closure, when one is needed.
+    const built = {
+      installables: installables.length > 0 ? installables : [".#default"],
+      nixFlags,
+    };
+    return buildOutcome(await runBuildSession(config, command, ctx, "build", built), config.strict);
   },
 };
 

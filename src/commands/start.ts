@@ -35,7 +35,14 @@ export const startCommand: EngineCommand = {
     // For the job's shell: its Nix pulls from the cache whether or not the watcher starts.
     ctx.system.stdout(exportLines(setup.pull.env));
     // The watcher reads its configuration from the same flags and variables.
-    const pid = await startWatcher(ctx, files, argv, setup.bootstrap, setup.pull.keyName);
+    const pid = await startWatcher(
+      ctx,
+      files,
+      argv,
+      setup.bootstrap,
+      setup.pull.keyName,
+      await ctx.system.processGroup("self"),
+    );
     if (pid !== null) {
       ctx.logger.info(`watcher started (pid ${pid}, state ${files.dir}); end with attic-ci stop`);
       return DONE;

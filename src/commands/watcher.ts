@@ -17,6 +17,7 @@ import { watchUntilSignal } from "../session/watch_session.ts";
 import {
   bootstrapHandOff,
   CACHE_KEY_HANDOFF_VARIABLE,
+  JOB_GROUP_HANDOFF_VARIABLE,
   WATCHER_COMMAND,
 } from "../session/watcher_process.ts";
 import { writeWatcherReport } from "../session/watcher_report.ts";
@@ -43,6 +44,7 @@ export const watcherCommand: PlainCommand = async (argv, outer) => {
     const setup = await setUpBackend(config, ctx, files, handed ? { bootstrap: handed } : {});
     const watched = await watchUntilSignal(config, ctx, files, setup, WATCHER_COMMAND, {
       cacheKeyName: system.env[CACHE_KEY_HANDOFF_VARIABLE] ?? null,
+      jobGroup: jobGroup(system.env[JOB_GROUP_HANDOFF_VARIABLE]),
     });
     try {
       await watched.session.drain({ timeoutMs: config.drainTimeoutMs });
@@ -67,3 +69,9 @@ export const watcherCommand: PlainCommand = async (argv, outer) => {
     log.close();
   }
 };
+
+/** The job's process group `start` handed over, or null. */
+function jobGroup(text: string | undefined): number | null {
+  const group = Number(text);
+  return Number.isInteger(group) && group > 0 ? group : null;
+}

@@ -59,6 +59,7 @@ export class Detector {
       if (name !== null) this.#candidate(name, event.at);
       return;
     }
+    if (event.kind === "created") return; // the attribution's business
     this.#sinks.rescan(event.reason);
     try {
       const found = await newNamesIn(this.#options.storeDir, this.#options.baseline, this.#seen);

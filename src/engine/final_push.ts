@@ -39,6 +39,12 @@ export interface FinalPushOptions {
   readonly outLinkDir: string | null;
   /** Store paths given on the command line (already resolved to top-level store paths). */
   readonly paths?: readonly StorePath[];
+  /**
+   * Which of the paths that appeared are this job's (the session's
+   * attribution); the reconcile leaves the others alone. Out-links and given
+   * paths are always the job's. @default every path
+   */
+  readonly owns?: (paths: readonly StorePath[]) => Promise<ReadonlySet<StorePath>>;
   /** Paths per push call. @default 100 */
   readonly batchSize?: number;
   readonly push?: Pick<PushSchedulerOptions, "concurrency" | "retries" | "retryDelayMs">;
@@ -83,6 +89,8 @@ export interface FinalPushResult {
   appeared: StorePath[];
   /** Paths to push left unpushed because pushing is off. */
   left: number;
+  /** Valid paths that appeared but are not this job's (another job's, or not attributable). */
+  notOurs: number;
 }
 
 /** Paths listed one per line (in the collapsed final-push section) before "… and N more". */
@@ -106,6 +114,7 @@ export function emptyFinalPushResult(): FinalPushResult {
     reconcileSeconds: null,
     appeared: [],
     left: 0,
+    notOurs: 0,
   };
 }
 
@@ -191,7 +200,7 @@ export async function finalPush(
  */
 export async function finalPushTargets(
   parts: Pick<FinalPushParts, "ledger" | "logger" | "checker" | "clock">,
-  options: Pick<FinalPushOptions, "storeDir" | "filter" | "outLinkDir" | "paths">,
+  options: Pick<FinalPushOptions, "storeDir" | "filter" | "outLinkDir" | "paths" | "owns">,
 ): Promise<{ toPush: StorePath[]; result: FinalPushResult }> {
   const { ledger, logger, checker, clock } = parts;
   const result = emptyFinalPushResult();
@@ -215,6 +224,7 @@ export async function finalPushTargets(
     const listingStarted = clock.now();
     const candidates: StorePath[] = [];
     const excluded: StorePath[] = [];
+    const notOurs: StorePath[] = [];
     for (const name of await newNamesIn(options.storeDir, baseline)) {
       const path = storePath(options.storeDir, name);
       const reason = options.filter.reason(path);
@@ -227,10 +237,19 @@ export async function finalPushTargets(
       else candidates.push(path);
     }
     result.reconcileSeconds = (clock.now() - listingStarted) / 1000;
+    if (options.owns !== undefined && candidates.length > 0) {
+      // Another job's paths are left alone; only valid ones count (not a failed build's leftovers).
+      const ours = await options.owns(candidates);
+      notOurs.push(...candidates.filter((path) => !ours.has(path)));
+      candidates.splice(0, candidates.length, ...candidates.filter((path) => ours.has(path)));
+      const { valid, invalid } = await checker.check(notOurs);
+      result.notOurs = valid.length;
+      result.invalid.push(...invalid);
+    }
     // Excluded paths are not pushed, but the build made them: they count among what appeared.
     const { valid, invalid } = await checker.check([...candidates, ...excluded]);
     const isExcluded = new Set(excluded);
-    result.invalid = invalid.filter((path) => !isExcluded.has(path));
+    result.invalid.push(...invalid.filter((path) => !isExcluded.has(path)));
     for (const path of valid) {
       result.appeared.push(path);
       if (isExcluded.has(path)) continue;

@@ -10,11 +10,13 @@
 import type { PushBackend } from "../backends/push_backend.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Ledger } from "../state/ledger.ts";
+import type { OwnedPaths } from "../state/owned_paths.ts";
 import type { PathFilter } from "../store/path_filter.ts";
 import type { StorePath } from "../store/store_path.ts";
 import type { ValidityChecker } from "../store/validity_checker.ts";
 import { type Clock, delay } from "../system/clock.ts";
-import type { StoreWatcher } from "../system/system.ts";
+import type { StoreEvent, StoreWatcher } from "../system/system.ts";
+import { allPaths, type Attribution } from "./attribution.ts";
 import { BatchQueue, type BatchQueueOptions } from "./batch_queue.ts";
 import { Detector } from "./detector.ts";
 import type { PathTimeline } from "./path_timeline.ts";
@@ -28,6 +30,10 @@ const CALLS_KEPT = 2_000;
 /** The parts a session is made of. */
 export interface StreamingSessionParts {
   readonly watcher: StoreWatcher;
+  /** Which paths are this job's (others are left alone). @default every path */
+  readonly attribution?: Attribution;
+  /** Where this job's paths are recorded as they are attributed (for a final push elsewhere). */
+  readonly owned?: OwnedPaths | null;
   readonly checker: ValidityChecker;
   /** Where to push; null in deferred mode (no attic client yet): paths are only recorded. */
   readonly backend: PushBackend | null;
@@ -71,6 +77,10 @@ export interface SessionCounters {
   derivations: number;
   /** Paths skipped by `--exclude`. */
   excluded: number;
+  /** Paths another job built or fetched (their lock's holder, or outside the closure): left alone. */
+  foreign: number;
+  /** Paths whose job could not be told (no lock holder seen, no closure): not streamed. */
+  unattributed: number;
   /** Rescans performed after a lost event or watcher error. */
   rescans: number;
   /** Seconds the drain took (0 until drained). */
@@ -85,6 +95,9 @@ export class StreamingSession {
   readonly #calls: PushCall[] = [];
   #droppedCalls = 0;
   readonly #detector: Detector;
+  readonly #attribution: Attribution;
+  /** Attribution decisions not taken yet (the drain waits for them). */
+  readonly #attributing = new Set<Promise<void>>();
   readonly #verifier: Verifier;
   readonly #queue: BatchQueue<StorePath>;
   readonly #scheduler: PushScheduler | null;
@@ -98,6 +111,8 @@ export class StreamingSession {
     deferred: 0,
     derivations: 0,
     excluded: 0,
+    foreign: 0,
+    unattributed: 0,
     rescans: 0,
     drainSeconds: 0,
   };
@@ -152,12 +167,9 @@ export class StreamingSession {
           `validity check failed (${error.message}); ${paths.length} path(s) left to the final push`,
         ),
     }, clock);
+    this.#attribution = parts.attribution ?? allPaths();
     this.#detector = new Detector(options, {
-      candidate: (path, at) => {
-        this.counters.detected++;
-        parts.timeline.detected(path, at, "incremental");
-        this.#verifier.add(path);
-      },
+      candidate: (path, at) => this.#attribute(path, at),
       skipped: (reason) => {
         if (reason === "derivation") this.counters.derivations++;
         else this.counters.excluded++;
@@ -168,12 +180,19 @@ export class StreamingSession {
       },
       rescanFailed: (error) => logger.warn(`rescan failed: ${error.message}`),
     });
-    this.#consuming = this.#detector.consume(parts.watcher).catch((error) =>
+    this.#consuming = this.#detector.consume(observed(parts.watcher, this.#attribution)).catch((
+      error,
+    ) =>
       logger.warn(
         `store watcher stopped: ${error instanceof Error ? error.message : error}; ` +
           "the final push will reconcile what it missed",
       )
     );
+  }
+
+  /** How this session tells its paths from other jobs'. */
+  get attributionMode(): string {
+    return this.#attribution.mode;
   }
 
   /** `watching`, `draining` or `drained`. */
@@ -188,7 +207,8 @@ export class StreamingSession {
 
   /** Paths waiting: being verified, in the batch queue, or queued for a push slot. */
   get queued(): number {
-    return this.#verifier.pending + this.#queue.size + (this.#scheduler?.queued ?? 0);
+    return this.#attributing.size + this.#verifier.pending + this.#queue.size +
+      (this.#scheduler?.queued ?? 0);
   }
 
   /** Paths the streaming gave up on, with the last error (the final push retries them). */
@@ -234,6 +254,8 @@ export class StreamingSession {
     await delay(options.settleMs ?? 100, undefined, clock);
     this.#parts.watcher.close();
     await this.#consuming;
+    await Promise.all(this.#attributing);
+    this.#attribution.close();
     await this.#verifier.settled();
     this.#queue.flush();
 
@@ -269,6 +291,23 @@ export class StreamingSession {
     }
   }
 
+  /** The attribute stage: this job's paths go on to be verified, others are counted. */
+  #attribute(path: StorePath, at: number): void {
+    const { timeline, owned } = this.#parts;
+    const decided = this.#attribution.decide(path).then((ownership) => {
+      if (ownership === "ours") {
+        this.counters.detected++;
+        timeline.detected(path, at, "incremental");
+        // A disk that refuses is said by the ledger's record; the path stays this job's in memory.
+        owned?.add([path]).catch(() => {});
+        this.#verifier.add(path);
+      } else if (ownership === "theirs") this.counters.foreign++;
+      else this.counters.unattributed++;
+      this.#changed();
+    }).finally(() => this.#attributing.delete(decided));
+    this.#attributing.add(decided);
+  }
+
   #onBatch(batch: StorePath[]): void {
     if (this.#scheduler === null) {
       this.counters.deferred += batch.length;
@@ -289,5 +328,16 @@ export class StreamingSession {
 
   #changed(): void {
     this.#options.onChange?.(this);
+  }
+}
+
+/** The watcher's events, each shown to the attribution before the detector gets it. */
+async function* observed(
+  events: AsyncIterable<StoreEvent>,
+  attribution: Attribution,
+): AsyncIterable<StoreEvent> {
+  for await (const event of events) {
+    attribution.observe(event);
+    yield event;
   }
 }

@@ -91,7 +91,7 @@ without \`--\`, ATTIC_CI_NIX_FLAGS. Both take a list such as [".#a", ".#b"] or o
 value per line.
 
 Example: attic-ci build --cache main --server https://attic.example.com/ .#a .#b -- -L`,
-    groups: [{ title: "What to build", options: BUILD_OPTIONS }, ...ENGINE_HELP_GROUPS],
+    groups: [{ title: "Nix's arguments", options: BUILD_OPTIONS }, ...ENGINE_HELP_GROUPS],
   },
   start: {
     brief: "start [opts]",

@@ -28,6 +28,10 @@ export interface EngineConfig {
   readonly pull: boolean;
   /** nix-copy: the key the paths in `to` are signed with; null: from `to`'s secret key. */
   readonly publicKey: string | null;
+  /** `auto`: only this job's paths are pushed; `all`: every path that appears. */
+  readonly attribution: "auto" | "all";
+  /** What the job builds (`--installables`; `build`'s positionals win over it). */
+  readonly installables: readonly string[];
   readonly bootstrapInstallable: string;
   readonly bootstrapTimeoutMs: number;
   readonly stateDir: string;
@@ -122,6 +126,8 @@ const rawSchema = z.object({
     /^[^:\s]+:[A-Za-z0-9+/]{43}=$/,
     "expected a Nix public key NAME:BASE64, as `nix key convert-secret-to-public` prints it",
   ).optional(),
+  attribution: z.enum(["auto", "all"], { error: "expected auto or all" }),
+  installables: z.array(z.string()).optional(),
   "bootstrap-installable": z.string().min(1, "must not be empty"),
   "bootstrap-timeout": positiveSeconds,
   "state-dir": z.string().regex(/^\//, "expected an absolute path").optional(),
@@ -197,6 +203,8 @@ export function engineConfig(
     to: o.to ?? null,
     pull: o.pull,
     publicKey: o["public-key"] ?? null,
+    attribution: o.attribution,
+    installables: o.installables ?? [],
     bootstrapInstallable: o["bootstrap-installable"],
     bootstrapTimeoutMs: o["bootstrap-timeout"],
     stateDir: (o["state-dir"] ?? defaultStateDir(env)).replace(/\/+$/, ""),
@@ -229,6 +237,8 @@ export function savedOptions(config: EngineConfig): Record<string, string | bool
     "attic-client": config.atticClient,
     "keep-endpoint": config.keepEndpoint,
     pull: config.pull,
+    attribution: config.attribution,
+    installables: [...config.installables],
     "bootstrap-installable": config.bootstrapInstallable,
     "bootstrap-timeout": String(config.bootstrapTimeoutMs / 1000),
     "store-dir": config.storeDir,

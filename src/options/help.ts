@@ -5,6 +5,7 @@
  */
 
 import {
+  ATTRIBUTION_OPTIONS,
   BOOTSTRAP_OPTIONS,
   GLOBAL_OPTIONS,
   LOCATION_OPTIONS,
@@ -25,6 +26,7 @@ export interface HelpGroup {
 export const ENGINE_HELP_GROUPS: readonly HelpGroup[] = [
   { title: "Where to push", options: TARGET_OPTIONS },
   { title: "Reading from the cache", options: PULL_OPTIONS },
+  { title: "This job's paths", options: ATTRIBUTION_OPTIONS },
   { title: "Attic client bootstrap", options: BOOTSTRAP_OPTIONS },
   { title: "State and store", options: LOCATION_OPTIONS },
   { title: "Pushing", options: PUSH_OPTIONS },

@@ -268,20 +268,35 @@ export const STATUS_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /**
- * What `attic-ci build` builds. On the command line they are the positional
- * INSTALLABLEs and the NIX_ARGS after `--`; the component hands them over as
- * variables, so a value with spaces, quotes or `$(…)` is data, never shell.
+ * What a job builds, and which of the store's new paths are its own. On the
+ * command line `build`'s installables are its positional INSTALLABLEs and its
+ * Nix arguments follow `--`; the component hands them over as variables, so a
+ * value with spaces, quotes or `$(…)` is data, never shell.
  */
-export const BUILD_OPTIONS: readonly OptionSpec[] = [
+export const ATTRIBUTION_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "attribution",
+    type: "string",
+    metavar: "auto|all",
+    default: "auto",
+    help: "which new store paths are this job's: auto pushes only the job's own (its Nix " +
+      "processes held their locks; on a daemon, the closure of --installables); all pushes " +
+      "every path that appears (a runner that runs one job at a time; watch always does)",
+  },
   {
     flag: "installables",
     type: "string",
     multiple: true,
     list: true,
-    variableOnly: true,
-    metavar: "LIST",
-    help: 'installables to build when none are given as arguments, e.g. [".#a", ".#b"]',
+    metavar: "REF",
+    help: "what this job builds (repeatable; the variable holds a list such as " +
+      '[".#a", ".#b"]): what build builds without arguments, and where a daemon hides whose ' +
+      "paths are whose, the derivation closure that decides what is this job's",
   },
+];
+
+/** `build`'s Nix arguments, when none follow `--`. */
+export const BUILD_OPTIONS: readonly OptionSpec[] = [
   {
     flag: "nix-flags",
     type: "string",
@@ -303,6 +318,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 export const ENGINE_OPTIONS: readonly OptionSpec[] = [
   ...TARGET_OPTIONS,
   ...PULL_OPTIONS,
+  ...ATTRIBUTION_OPTIONS,
   ...BOOTSTRAP_OPTIONS,
   ...LOCATION_OPTIONS,
   ...PUSH_OPTIONS,

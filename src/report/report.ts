@@ -49,6 +49,11 @@ export interface Report {
   /** Pushing was off (no token): why, and how many paths were left unpushed; null when it was on. */
   readonly pushOff: { readonly reason: string; readonly left: number } | null;
   readonly skipped: { invalid: number; derivations: number; excluded: number };
+  /**
+   * How paths were told to be this job's, and how many others appeared and
+   * were left alone: another job's (`foreign`), or not attributable.
+   */
+  readonly attribution: { mode: string; foreign: number; unattributed: number };
   /** Store paths that could not be pushed. */
   readonly failed: StorePath[];
   /** Last error per failed path. */
@@ -80,6 +85,13 @@ export interface ReportedPushCall extends PushCall {
   readonly phase: "incremental" | "final";
 }
 
+/** How each attribution mode tells a job's paths, for the report. */
+const ATTRIBUTION_WAYS: Record<string, string> = {
+  process: "its Nix processes rooted them",
+  closure: "the derivation closure of its installables",
+  "out-links": "the closures of its result* out-links",
+};
+
 /** Push calls listed one per line (in a collapsed section) before "… and N more". */
 const CALL_LINES = 500;
 
@@ -108,6 +120,16 @@ export function formatReport(report: Report): { summary: string; details: string
     `rescans: ${report.rescans}; draining took ${report.drainSeconds.toFixed(1)} s`,
   ];
   if (report.substitution !== null) details.unshift(formatSubstitution(report.substitution));
+  const a = report.attribution;
+  if (a.mode !== "all") {
+    details.push(
+      `attribution: only this job's paths (${ATTRIBUTION_WAYS[a.mode] ?? a.mode}); ` +
+        `${a.foreign} other paths appeared on the store and were left alone` +
+        (a.unattributed > 0
+          ? `, ${a.unattributed} could not be told apart and were not streamed`
+          : ""),
+    );
+  }
   if (report.pushOff !== null) {
     details.push(
       `pushing was off (${report.pushOff.reason}): ${report.pushOff.left} store paths were ` +
@@ -230,6 +252,12 @@ export function buildReport(inputs: ReportInputs): Report {
     pushOff: summary.bootstrap?.mode === "off"
       ? { reason: summary.bootstrap.reason, left: final.left }
       : null,
+    attribution: {
+      mode: summary.attribution,
+      // The streaming counted what it saw; the reconcile what it found (the larger, where both ran).
+      foreign: Math.max(summary.foreign, final.notOurs - summary.unattributed),
+      unattributed: summary.unattributed,
+    },
     skipped: {
       invalid: invalid.size,
       derivations: Math.max(summary.derivations, final.derivations),

@@ -23,6 +23,12 @@ export interface SessionSummary {
   readonly deferred: number;
   readonly derivations: number;
   readonly excluded: number;
+  /** How paths were told to be this job's (`process`, `closure`, `out-links`, `all`). */
+  readonly attribution: string;
+  /** Paths another job built or fetched, left alone. */
+  readonly foreign: number;
+  /** Paths whose job could not be told, not streamed. */
+  readonly unattributed: number;
   readonly invalid: string[];
   readonly failures: Record<string, string>;
   readonly retries: number;
@@ -60,6 +66,9 @@ export function summarize(
 ): SessionSummary {
   const c = session.counters;
   return {
+    attribution: session.attributionMode,
+    foreign: c.foreign,
+    unattributed: c.unattributed,
     startedAt: start.startedAt,
     baselineSeconds: start.baselineSeconds,
     incremental: c.pushed,
@@ -94,6 +103,9 @@ export function emptySummary(startedAt: number): SessionSummary {
     deferred: 0,
     derivations: 0,
     excluded: 0,
+    attribution: "all",
+    foreign: 0,
+    unattributed: 0,
     invalid: [],
     failures: {},
     retries: 0,

@@ -15,8 +15,10 @@ import { ConfigError, EnvironmentError } from "../errors.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { ensurePrivateDir, type StateFiles, stateFiles } from "../state/state_dir.ts";
 import { signalNumber } from "../system/system.ts";
+import { storeQueries } from "../store/store_queries.ts";
 import { backendAtEnd, setUpBackend } from "./backend_setup.ts";
 import type { CommandContext } from "./context.ts";
+import { ownsOption, reconcileFilter, setUpAttribution } from "./attribution_setup.ts";
 import { EndDeadline } from "./end_deadline.ts";
 import { finishSession } from "./finish_session.ts";
 import { forgetSecrets } from "./job_cleanup.ts";
@@ -38,6 +40,9 @@ export async function runBuildSession(
   command: readonly string[],
   ctx: CommandContext,
   name: "exec" | "build",
+  built: { readonly installables: readonly string[]; readonly nixFlags?: readonly string[] } = {
+    installables: config.installables,
+  },
 ): Promise<BuildSessionResult> {
   const { system, logger } = ctx;
   let taken: { files: StateFiles; lock: SessionLock };
@@ -52,9 +57,20 @@ export async function runBuildSession(
     let setup, opened;
     try {
       setup = await setUpBackend(config, ctx, files, { pull: true });
+      const pull = setup.pull;
+      const group = await system.processGroup("self");
       opened = await openSession(config, ctx, files, setup.backend, new PathTimeline(), {
-        cacheKeyName: setup.pull.keyName,
+        cacheKeyName: pull.keyName,
         pushOff: setup.bootstrap?.mode === "off",
+        attribution: () =>
+          setUpAttribution(config, ctx, files, {
+            command: name,
+            installables: built.installables,
+            ...(built.nixFlags ? { nixFlags: built.nixFlags } : {}),
+            ...(pull.store !== undefined ? { store: pull.store } : {}),
+            group,
+            nixEnv: pull.env,
+          }),
       });
     } catch (error) {
       if (!(error instanceof EnvironmentError) || config.strict) throw error;
@@ -78,6 +94,13 @@ export async function runBuildSession(
         outLinkDir: system.cwd,
         exitCode: status,
         cacheKeyName: setup.pull.keyName,
+        ...ownsOption(
+          reconcileFilter(
+            opened.attributionMode,
+            opened.owned,
+            storeQueries(system, { storeDir: config.storeDir, env: system.env }).derivers,
+          ),
+        ),
         // The end of the run starts now, with the build's end.
         deadline: new EndDeadline(config.endBudget, system.clock),
       });

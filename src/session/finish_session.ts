@@ -62,6 +62,8 @@ export interface FinishInputs {
   readonly cacheKeyName?: string | null;
   /** When the end must be done (after_script's budget, `--finish-within`). @default none */
   readonly deadline?: EndDeadline;
+  /** Which paths that appeared the reconcile may take (this job's). @default every path */
+  readonly owns?: (paths: readonly StorePath[]) => Promise<ReadonlySet<StorePath>>;
 }
 
 /** How a run ended, for the exit code. */
@@ -172,6 +174,7 @@ function runFinalPush(
     filter: pathFilter(config),
     outLinkDir: inputs.outLinkDir,
     ...(inputs.paths ? { paths: inputs.paths } : {}),
+    ...(inputs.owns ? { owns: inputs.owns } : {}),
     batchSize: config.batchMaxSize,
     push: pushOptions(config),
     timeoutMs: inputs.deadline?.cap(config.drainTimeoutMs) ?? config.drainTimeoutMs,

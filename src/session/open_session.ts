@@ -13,10 +13,12 @@ import { StreamingSession } from "../engine/streaming_session.ts";
 import { EnvironmentError } from "../errors.ts";
 import { type EngineConfig, savedOptions } from "../options/engine_config.ts";
 import { Ledger } from "../state/ledger.ts";
+import type { OwnedPaths } from "../state/owned_paths.ts";
 import { reason, type StateFiles } from "../state/state_dir.ts";
 import { PathFilter } from "../store/path_filter.ts";
 import { listStoreNames } from "../store/store_listing.ts";
 import { storeQueries } from "../store/store_queries.ts";
+import type { AttributionSetup } from "./attribution_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { writeSessionRecord } from "./session_record.ts";
 
@@ -28,6 +30,10 @@ export interface OpenSession {
   readonly startedAt: number;
   /** How long listing the store for the baseline took (it scales with the store's size). */
   readonly baselineSeconds: number;
+  /** How the session tells its paths (`all` without an attribution). */
+  readonly attributionMode: string;
+  /** Where this job's paths are recorded, or null. */
+  readonly owned: OwnedPaths | null;
 }
 
 /** Options of {@linkcode openSession}. */
@@ -38,6 +44,11 @@ export interface OpenSessionOptions {
   readonly cacheKeyName?: string | null;
   /** Pushing is off (no token): the session only records, for the report. */
   readonly pushOff?: boolean;
+  /**
+   * How the session tells this job's paths, set up once the store is known to
+   * be there (a missing store is the one line then). @default every path
+   */
+  readonly attribution?: () => Promise<AttributionSetup>;
 }
 
 /** Takes the baseline, starts a fresh ledger and starts streaming. */
@@ -54,6 +65,7 @@ export async function openSession(
   const startedAt = system.clock.now();
   const baseline = await storeBaseline(config.storeDir, ctx);
   const baselineSeconds = (system.clock.now() - startedAt) / 1000;
+  const attribution = await options.attribution?.();
   const ledger = await Ledger.begin(files, baseline);
   try {
     await writeSessionRecord(files.session, {
@@ -61,6 +73,7 @@ export async function openSession(
       pid: system.pid,
       options: savedOptions(config),
       ...(options.cacheKeyName ? { cacheKeyName: options.cacheKeyName } : {}),
+      attribution: attribution?.attribution.mode ?? "all",
     });
   } catch (error) {
     throw new EnvironmentError(
@@ -71,6 +84,7 @@ export async function openSession(
   }
   const session = new StreamingSession({
     watcher: system.watchStore(config.storeDir),
+    ...(attribution ? { attribution: attribution.attribution, owned: attribution.owned } : {}),
     checker: storeQueries(system, { storeDir: config.storeDir, env: system.env }).checker,
     backend,
     ledger,
@@ -102,7 +116,15 @@ export async function openSession(
       } (${listed})`,
     );
   }
-  return { session, ledger, timeline, startedAt, baselineSeconds };
+  return {
+    session,
+    ledger,
+    timeline,
+    startedAt,
+    baselineSeconds,
+    attributionMode: attribution?.attribution.mode ?? "all",
+    owned: attribution?.owned ?? null,
+  };
 }
 
 /** The path filter of a configuration. */

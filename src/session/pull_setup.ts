@@ -50,6 +50,8 @@ export interface PullSetup {
    * in the log: pushing will be refused the same way, and need not say it again.
    */
   readonly refusal: string | null;
+  /** The store the job's Nix talks to, where the pull side asked (undefined: it did not ask). */
+  readonly store?: NixStoreInfo | null;
 }
 
 /** Not pulling. */
@@ -79,19 +81,20 @@ export async function setUpPull(
     readStoreInfo(system),
   ]);
   if (!("substituter" in found)) {
+    const noPull = { ...NO_PULL, refusal: found.refusal, store };
     logger.warn(
       found.refusal === null
         ? `not pulling from the cache: ${found.why}; the build runs without it`
         : `the cache refuses every request, so nothing is pulled from it or pushed to it: ` +
           found.refusal,
     );
-    return { ...NO_PULL, refusal: found.refusal };
+    return noPull;
   }
   const source = found;
   const verdict = await daemonVerdictOf(system, store, settings, source);
   if (verdict.kind === "ignored") {
     logger.warn(verdict.advice);
-    return { env: {}, keyName: keyName(source.publicKey), refusal: null };
+    return { env: {}, keyName: keyName(source.publicKey), refusal: null, store };
   }
   let lines: string[];
   if (verdict.kind === "configured") {
@@ -130,6 +133,7 @@ export async function setUpPull(
       : { [NIX_CONFIG_VARIABLE]: withNixConfigLines(system.env.NIX_CONFIG, lines) },
     keyName: keyName(source.publicKey),
     refusal: null,
+    store,
   };
 }
 
@@ -164,6 +168,8 @@ export async function daemonVerdictOf(
 interface NoSource {
   readonly why: string;
   readonly refusal: string | null;
+  /** The store the job's Nix talks to, where the pull side asked (undefined: it did not ask). */
+  readonly store?: NixStoreInfo | null;
 }
 
 /** The pull source of the configured backend, or why there is none. */

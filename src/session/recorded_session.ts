@@ -21,6 +21,8 @@ import type { StorePath } from "../store/store_path.ts";
 import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
 import { endJobState, forgetSecrets, inAfterScript } from "./job_cleanup.ts";
 import { EndDeadline } from "./end_deadline.ts";
+import { ownsOption, type ReconcileFilter, reconcileFilter } from "./attribution_setup.ts";
+import { OwnedPaths } from "../state/owned_paths.ts";
 import { NO_PULL } from "./pull_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { backendOf, finishSession } from "./finish_session.ts";
@@ -53,6 +55,7 @@ async function nothingLeft(
   config: EngineConfig,
   files: StateFiles,
   options: EndRecordedSessionOptions,
+  owns: ReconcileFilter | undefined,
 ): Promise<boolean> {
   const { system } = ctx;
   const { toPush } = await finalPushTargets({
@@ -65,6 +68,7 @@ async function nothingLeft(
     filter: pathFilter(config),
     outLinkDir: system.cwd,
     paths: options.paths,
+    ...ownsOption(owns),
   });
   return toPush.length === 0;
 }
@@ -122,7 +126,12 @@ async function finishRecorded(
   const files = stateFiles(config.stateDir);
   const record = await readSessionRecord(files.session);
   const ended = stopped.summary === null ? record?.ended : undefined;
-  if (ended !== undefined && await nothingLeft(ctx, config, files, options)) {
+  const owns = reconcileFilter(
+    record?.attribution,
+    await OwnedPaths.open(files),
+    storeQueries(ctx.system, { storeDir: config.storeDir, env: ctx.system.env }).derivers,
+  );
+  if (ended !== undefined && await nothingLeft(ctx, config, files, options, owns)) {
     // The after_script's safety net after a build that ran its own final push: no attic
     // client to fetch, no token to read, when there is nothing to push.
     ctx.logger.info(
@@ -150,8 +159,10 @@ async function finishRecorded(
   const ledger = await Ledger.open(files);
   const summary = stopped.summary ?? {
     ...emptySummary(ctx.system.clock.now()),
-    // A watcher killed before its drain wrote no summary; its ledger still says what it pushed.
+    // A watcher killed before its drain wrote no summary; its ledger still says what it pushed,
+    // and its session record how it told its paths.
     incremental: ledger.size,
+    attribution: record?.attribution ?? "all",
   };
   const finished = await finishSession(ctx, {
     command: options.command,
@@ -168,6 +179,7 @@ async function finishRecorded(
     exitCode: null,
     cacheKeyName: record?.cacheKeyName ?? null,
     deadline,
+    ...ownsOption(owns),
     ...(ended !== undefined && lateError === null ? { alreadyEnded: ended } : {}),
   });
   return { complete: finished.complete, lateError };

@@ -21,6 +21,8 @@ const SessionRecordSchema = z.object({
   options: z.record(z.string(), z.union([z.string(), z.boolean(), z.array(z.string())])),
   /** The name of the key the cache signs with: the report tells the paths it gave apart by it. */
   cacheKeyName: z.string().optional(),
+  /** How the session told its paths from other jobs' (the final push reconciles only those). */
+  attribution: z.string().optional(),
   /** Set by `exec`/`build` once their final push and report are done. */
   ended: z.object({ at: z.number(), pushed: z.number().int() }).optional(),
 });

@@ -10,6 +10,7 @@ import { PathTimeline } from "../engine/path_timeline.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { ensurePrivateDir, type StateFiles, stateFiles } from "../state/state_dir.ts";
 import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
+import { setUpAttribution } from "./attribution_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { type OpenSession, openSession } from "./open_session.ts";
 import { lockHolder, lockSessionOrRefuse, type SessionLock } from "./session_lock.ts";
@@ -66,7 +67,11 @@ export async function watchUntilSignal(
   setup: BackendSetup,
   /** The command word this process runs with (`watch`, or the detached watcher's). */
   command: string,
-  options: { readonly cacheKeyName?: string | null } = {},
+  options: {
+    readonly cacheKeyName?: string | null;
+    /** The job's process group (the detached watcher's is not the job's); null: not known. */
+    readonly jobGroup?: number | null;
+  } = {},
 ): Promise<StoppedSession> {
   const { system, logger } = ctx;
   // Listen first: a signal that arrives while the session opens is not lost.
@@ -93,6 +98,12 @@ export async function watchUntilSignal(
       setup.backend,
       new PathTimeline(),
       {
+        attribution: () =>
+          setUpAttribution(config, ctx, files, {
+            command: command === "watch" ? "watch" : "start",
+            installables: config.installables,
+            group: options.jobGroup ?? null,
+          }),
         onChange: (s) => status.update(s),
         cacheKeyName: options.cacheKeyName ?? null,
         pushOff: setup.bootstrap?.mode === "off",

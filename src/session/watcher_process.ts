@@ -29,6 +29,13 @@ export const BOOTSTRAP_HANDOFF_VARIABLE = "ATTIC_CI_INTERNAL_BOOTSTRAP";
 /** The variable through which `start` hands the name of the cache's signing key to the watcher. */
 export const CACHE_KEY_HANDOFF_VARIABLE = "ATTIC_CI_INTERNAL_CACHE_KEY";
 
+/**
+ * The variable through which `start` hands the job's process group to the
+ * detached watcher, whose own group is not the job's: the job's Nix
+ * processes' locks are its paths.
+ */
+export const JOB_GROUP_HANDOFF_VARIABLE = "ATTIC_CI_INTERNAL_JOB_GROUP";
+
 /** The schema identifier of the bootstrap hand-off. */
 export const BOOTSTRAP_HANDOFF_SCHEMA = "attic-ci/bootstrap@1";
 
@@ -105,6 +112,7 @@ export async function startWatcher(
   argv: readonly string[],
   bootstrap: BootstrapResult | null,
   cacheKeyName: string | null = null,
+  jobGroup: number | null = null,
 ): Promise<number | null> {
   const { system, logger } = ctx;
   for (const stale of [files.status, files.watcherReport, files.pidfile]) {
@@ -112,6 +120,7 @@ export async function startWatcher(
   }
   const env: Record<string, string> = { ATTIC_CI_STATE_DIR: files.dir };
   if (cacheKeyName !== null) env[CACHE_KEY_HANDOFF_VARIABLE] = cacheKeyName;
+  if (jobGroup !== null) env[JOB_GROUP_HANDOFF_VARIABLE] = String(jobGroup);
   if (bootstrap) {
     env[BOOTSTRAP_HANDOFF_VARIABLE] = JSON.stringify({
       schema: BOOTSTRAP_HANDOFF_SCHEMA,

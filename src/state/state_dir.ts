@@ -15,6 +15,8 @@ export interface StateFiles {
   readonly baseline: string;
   /** Store paths pushed so far, one per line, appended as it happens. */
   readonly ledger: string;
+  /** Store paths attributed to this job, one per line, appended as it happens. */
+  readonly owned: string;
   /** The session's metadata: start time, pid and its options (no secret). */
   readonly session: string;
   /** The detached watcher's process id. */
@@ -43,6 +45,7 @@ export function stateFiles(dir: string): StateFiles {
     dir,
     baseline: `${dir}/baseline.txt`,
     ledger: `${dir}/pushed.txt`,
+    owned: `${dir}/owned.txt`,
     session: `${dir}/session.json`,
     pidfile: `${dir}/watcher.pid`,
     watcherLog: `${dir}/watcher.log`,

@@ -157,6 +157,21 @@ export class NixDatabase {
     });
   }
 
+  /** The derivers of the valid ones among `paths` (null: none recorded). */
+  derivers(paths: readonly StorePath[]): Map<StorePath, StorePath | null> {
+    return this.#with((db) => {
+      const derivers = new Map<StorePath, StorePath | null>();
+      for (let i = 0; i < paths.length; i += CHUNK) {
+        const chunk = paths.slice(i, i + CHUNK);
+        const rows = db.prepare(
+          `SELECT path, deriver FROM ValidPaths WHERE path IN (${placeholders(chunk.length)})`,
+        ).all(...chunk) as { path: string; deriver: string | null }[];
+        for (const row of rows) derivers.set(row.path, row.deriver || null);
+      }
+      return derivers;
+    });
+  }
+
   /** Runs `query` on a read-only connection, closed afterwards. */
   #with<T>(query: (db: DatabaseSync) => T): T {
     const db = new DatabaseSync(this.file, { readOnly: true });

@@ -26,11 +26,21 @@ export interface OriginReader {
   origins(paths: readonly StorePath[], signal?: AbortSignal): Promise<Map<StorePath, PathOrigin>>;
 }
 
+/** The derivations paths were built from, in bulk. */
+export interface DeriverReader {
+  /** The derivers of the valid ones among `paths` (null: none recorded); others left out. */
+  derivers(
+    paths: readonly StorePath[],
+    signal?: AbortSignal,
+  ): Promise<Map<StorePath, StorePath | null>>;
+}
+
 /** The questions, with one database. */
 export interface StoreQueries {
   readonly checker: ValidityChecker;
   readonly infos: PathInfoReader;
   readonly origins: OriginReader;
+  readonly derivers: DeriverReader;
 }
 
 /** Options of {@linkcode storeQueries}. */
@@ -62,6 +72,34 @@ export function storeQueries(runner: CommandRunner, options: StoreQueriesOptions
     infos: {
       closure: (paths, signal, known) =>
         database.ask((db) => db.closure(paths, known), () => infos.closure(paths, signal)),
+    },
+    derivers: {
+      derivers: (paths, signal) =>
+        database.ask((db) => db.derivers(paths), async () => {
+          const { valid } = await checker.check(paths, signal);
+          const found = new Map<StorePath, StorePath | null>();
+          // `nix-store --query --deriver` prints one line per path, "unknown-deriver" for none.
+          for (let i = 0; i < valid.length; i += 2_000) {
+            const chunk = valid.slice(i, i + 2_000);
+            const result = await runner.run("nix-store", {
+              args: ["--query", "--deriver", ...chunk],
+              ...(signal ? { signal } : {}),
+            });
+            if (result.code !== 0) {
+              throw new CommandError(
+                `nix-store --query --deriver failed (exit ${result.code})`,
+                result.code,
+                result.stderr,
+              );
+            }
+            const lines = result.stdout.split("\n");
+            chunk.forEach((path, j) => {
+              const line = lines[j]?.trim() ?? "";
+              found.set(path, line.startsWith("/") ? line : null);
+            });
+          }
+          return found;
+        }),
     },
     origins: {
       origins: (paths, signal) =>

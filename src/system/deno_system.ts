@@ -274,6 +274,29 @@ export class DenoSystem implements System {
     return { received, dispose };
   }
 
+  /** `Deno.watchFs` on `dir`, creations only; nothing when `dir` cannot be watched. */
+  watchCreated(dir: string, created: (name: string) => void): () => void {
+    let watcher: Deno.FsWatcher;
+    try {
+      watcher = Deno.watchFs(dir, { recursive: false });
+    } catch {
+      return () => {};
+    }
+    (async () => {
+      try {
+        for await (const event of watcher) {
+          if (event.kind !== "create") continue;
+          for (const path of event.paths) created(path.slice(path.lastIndexOf("/") + 1));
+        }
+      } catch { /* closed */ }
+    })();
+    return () => {
+      try {
+        watcher.close();
+      } catch { /* closed */ }
+    };
+  }
+
   /** The real watch, unless the options replaced it. */
   watchStore(storeDir: string): StoreWatcher {
     return this.#options.watchStore?.(storeDir) ??
@@ -290,6 +313,15 @@ export class DenoSystem implements System {
     } catch { /* not Linux */ }
     const cpu = process.cpuUsage();
     return { peakRssBytes, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  }
+
+  /** Field 5 of `/proc/<pid>/stat`. */
+  async processGroup(pid: number | "self"): Promise<number | null> {
+    try {
+      return parseProcessGroup(await Deno.readTextFile(`/proc/${pid}/stat`));
+    } catch {
+      return null;
+    }
   }
 
   /** Writes to stdout. */
@@ -320,4 +352,11 @@ function writeAll(stream: { writeSync(p: Uint8Array): number }): (text: string) 
     const bytes = encoder.encode(text);
     for (let offset = 0; offset < bytes.length;) offset += stream.writeSync(bytes.subarray(offset));
   };
+}
+
+/** The process group in `/proc/<pid>/stat` (after the command name, which may hold spaces). */
+export function parseProcessGroup(stat: string): number | null {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const pgid = Number(fields[2]);
+  return Number.isInteger(pgid) ? pgid : null;
 }

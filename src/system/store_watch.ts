@@ -1,7 +1,7 @@
 /**
  * The store watch on `Deno.watchFs` (inotify on Linux, FSEvents on macOS),
- * non-recursive. It reports raw removals and the moments events may have been
- * lost (a queue overflow, a watch error, the watch ending); after an error it
+ * non-recursive. It reports raw removals, the creation of locks, and the
+ * moments events may have been lost (a queue overflow, a watch error, the watch ending); after an error it
  * opens the watch again. What a removal means is the engine's business.
  *
  * @module
@@ -54,6 +54,14 @@ export class FsStoreWatcher implements StoreWatcher {
         for await (const event of this.#watcher) {
           if (event.flag === "rescan") {
             yield { kind: "rescan", reason: "the watch queue overflowed", at: now() };
+          }
+          if (event.kind === "create") {
+            // Locks only: the attribution asks who holds them.
+            for (const path of event.paths) {
+              if (!path.endsWith(".lock")) continue;
+              yield { kind: "created", name: path.slice(path.lastIndexOf("/") + 1), at: now() };
+            }
+            continue;
           }
           if (event.kind !== "remove") continue;
           for (const path of event.paths) {

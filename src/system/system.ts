@@ -68,6 +68,8 @@ export interface HttpClient {
 export type StoreEvent =
   /** The entry `name` of the store directory was removed (Nix removes `<path>.lock` when done). */
   | { readonly kind: "removed"; readonly name: string; readonly at: number }
+  /** A lock `name` (`<path>.lock`) was created: a Nix process is about to build or fetch it. */
+  | { readonly kind: "created"; readonly name: string; readonly at: number }
   /** Events may have been lost (queue overflow, watch error): the store must be diffed. */
   | { readonly kind: "rescan"; readonly reason: string; readonly at: number };
 
@@ -145,8 +147,16 @@ export interface System extends CommandRunner, CommandStreamer, HttpClient {
   waitForSignal(signals: readonly Deno.Signal[]): SignalWait;
   /** Watches the store directory (non-recursively), from the moment this returns. */
   watchStore(storeDir: string): StoreWatcher;
+  /**
+   * Calls `created` with the name of each file created in `dir` from now on,
+   * until the returned function is called; a directory that cannot be
+   * watched calls nothing.
+   */
+  watchCreated(dir: string, created: (name: string) => void): () => void;
   /** This process's memory and CPU so far. */
   resources(): ResourceUse;
+  /** The process group of `pid` (null: gone, or not visible); `"self"` for this process's. */
+  processGroup(pid: number | "self"): Promise<number | null>;
   /** Writes to stdout (machine-readable output: paths, JSON). */
   stdout(text: string): void;
   /** Writes to stderr (the log). */

@@ -53,8 +53,11 @@ async function build(world: AtticWorld, tag: string): Promise<string[]> {
  * run is over only when both are closed. A watcher holding them would make
  * this wait forever; the guard turns that into a failure.
  */
-async function start(world: AtticWorld): Promise<{ stderr: string; pid: number }> {
-  const child = spawnCli(["start", ...world.args()], { env: world.env, cwd: world.dir });
+async function start(
+  world: AtticWorld,
+  ...extra: string[]
+): Promise<{ stderr: string; pid: number }> {
+  const child = spawnCli(["start", ...world.args(...extra)], { env: world.env, cwd: world.dir });
   const result = await finish(child, "start (its output pipes were never closed)", 60_000);
   assertEquals(result.code, 0, result.stderr);
   const pid = await watcherPid(world.state);
@@ -124,7 +127,8 @@ Deno.test("start returns at once with its watcher detached; stop drains it and r
 Deno.test("after the watcher is killed, stop says so and the final push gets every missing path; push then has nothing left", async () => {
   const world = await atticWorld();
   try {
-    const { pid } = await start(world);
+    // Every path is the job's (a runner of one job at a time): what the reconcile recovers.
+    const { pid } = await start(world, "--attribution", "all");
     const before = newTag();
     const first = await build(world, before);
 
@@ -232,6 +236,37 @@ Deno.test("stop without the token (and --strict) still stops and reports the wat
     assertIncludes(result.stderr, "store paths incrementally");
     await waitFor(() => processGone(pid), "the watcher to be gone", 10_000);
     assert(!result.stderr.includes(world.token), "the token is never printed");
+  } finally {
+    await killWatcher(world.state);
+    await world.dispose();
+  }
+});
+
+Deno.test("with the job's paths told apart (the default), a build that starts after the watcher died is not pushed: nothing says whose it is, and the report says so", async () => {
+  const world = await atticWorld();
+  try {
+    const { pid } = await start(world);
+    const before = newTag();
+    const first = await build(world, before);
+    Deno.kill(pid, "SIGKILL");
+    await waitFor(() => processGone(pid), "the killed watcher to disappear");
+    const after = newTag();
+    const second = await build(world, after);
+    // An out-link in the job's directory is the job's (the final push takes it): this build's
+    // stands for one of another job, elsewhere.
+    await Deno.remove(`${world.dir}/result-${after}`);
+
+    const stop = await runCli(["stop", "--state-dir", world.state], {
+      env: world.env,
+      cwd: world.dir,
+    });
+    assertEquals(stop.code, 0, stop.stderr);
+    for (const path of first) assert(await hasNarinfo(world.cache, path), `${path} is not cached`);
+    for (const path of second) assert(!(await hasNarinfo(world.cache, path)), `${path} was pushed`);
+    assertIncludes(
+      stop.stderr,
+      `${second.length} other paths appeared on the store and were left alone`,
+    );
   } finally {
     await killWatcher(world.state);
     await world.dispose();

@@ -203,6 +203,8 @@ Deno.test("a disk that fills up while recording is one warning; the build finish
     const child = spawnCli([
       "exec",
       ...nixCopyArgs(dir, { stateDir: state }),
+      // The cache is unsigned: without --no-pull the pull side would say so in a warning too.
+      "--no-pull",
       "--report",
       report,
       "--",
