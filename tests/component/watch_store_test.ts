@@ -125,22 +125,28 @@ Deno.test("the mixin on a Docker-like executor: the watcher dies with the script
   const project = await componentProject({
     pipeline: mixinPipeline([
       "nix build --no-link .#default",
+      "nix build --no-link .#second",
       // What the Docker executor does when step_script ends: every process in it dies.
       'kill -KILL "$(cat "$TMPDIR/attic-ci-$(id -u)-job-$CI_JOB_ID/watcher.pid")"',
-      "nix build --no-link .#second",
     ]),
   });
   try {
     const world = project.world;
-    const result = await runWithin(project, world.env);
+    // The watcher holds its batches (30 s idle): at the kill, everything it saw is unpushed.
+    const result = await runWithin(project, {
+      ...world.env,
+      ATTIC_CI_BATCH_IDLE: "30",
+      ATTIC_CI_BATCH_MAX_WAIT: "30",
+    });
     assertEquals(result.code, 0, result.output);
     const built = await assertAllCached(world.root, world.tag);
     assertEquals(built, 31 + 10);
     const log = await project.jobLog("build");
     assertIncludes(log, "no watcher is running (pid");
     assertIncludes(log, "running the final push from the recorded state");
+    // What the watcher attributed to the job (and recorded) is what the reconcile pushes.
     const reconciled = /final push: (\d+) store paths/.exec(log);
-    assert(reconciled !== null && Number(reconciled[1]) >= 10, log);
+    assert(reconciled !== null && Number(reconciled[1]) >= 31 + 10, log);
   } finally {
     await project.dispose();
   }
