@@ -9,10 +9,14 @@
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { apiWorld } from "../helpers/attic_api.ts";
 import { CACHE } from "../helpers/attic.ts";
-import { runCli } from "../helpers/cli.ts";
+import { MAIN, runCli } from "../helpers/cli.ts";
+import { v8FlagsArgument } from "../../src/system/v8_flags.ts";
 import {
   buildGraph,
+  cachedPaths,
   deleteStorePathsOf,
+  GRAPH,
+  graphBuild,
   newTag,
   sh,
   storePathsOf,
@@ -61,7 +65,7 @@ async function nobodysNix(dir: string, daemon: Daemon): Promise<string> {
   await Deno.mkdir(home, { recursive: true });
   await Deno.chmod(dir, 0o755);
   await sh("chown", ["nobody", home]);
-  for (const program of ["nix", "nix-store", "id"]) {
+  for (const program of ["nix", "nix-store", "nix-build", "id"]) {
     await Deno.writeTextFile(
       `${bin}/${program}`,
       `#!/bin/sh
@@ -149,6 +153,130 @@ Deno.test({
   } finally {
     await daemon.stop();
     await world.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** `attic-ci ARGS…` as a job of its own (a new process group), its Nix `nobody`'s through `path`. */
+function job(args: string[], path: string, confDir: string, cwd: string) {
+  return new Deno.Command("setsid", {
+    args: [Deno.execPath(), "run", "-A", "--quiet", v8FlagsArgument(), MAIN, ...args],
+    env: { PATH: path, NIX_CONF_DIR: confDir, NIX_CONFIG: "" },
+    cwd,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+}
+
+Deno.test({
+  name:
+    "two jobs at once through a daemon that trusts neither: each cache gets its own job's outputs (the closure of what it names) and none of the other's; a job that names nothing says so and pushes its out-links",
+  // Running the job's Nix as another user needs root (runuser), as on our machines and in CI.
+  ignore: Deno.uid() !== 0,
+}, async () => {
+  const dir = await tempDir("attic-ci-daemon-jobs-");
+  const confDir = `${dir}/etc-nix`;
+  await Deno.mkdir(confDir);
+  await Deno.writeTextFile(`${confDir}/nix.conf`, "sandbox = false\nsubstituters =\n");
+  const daemon = new Daemon(`${dir}/daemon-socket`, confDir);
+  try {
+    await Deno.chmod(dir, 0o755);
+    await daemon.start();
+    const path = await nobodysNix(dir, daemon);
+    // Each job its own checkout directory, and caches nobody's nix copy may write.
+    for (const name of ["a", "b", "c"]) {
+      for (const sub of [`work-${name}`, name]) {
+        await Deno.mkdir(`${dir}/${sub}`);
+        await Deno.chmod(`${dir}/${sub}`, 0o777);
+      }
+    }
+    const copyTo = (name: string) => [
+      "--backend",
+      "nix-copy",
+      "--to",
+      `file://${dir}/${name}`,
+      "--no-pull",
+      "--state-dir",
+      `${dir}/state-${name}`,
+      "--report",
+      `${dir}/${name}.json`,
+    ];
+    const [a, b, c] = [newTag("da"), newTag("db"), newTag("dc")];
+    const graph = (
+      tag: string,
+    ) => [
+      "-f",
+      GRAPH,
+      "--argstr",
+      "tag",
+      tag,
+      "--arg",
+      "width",
+      "3",
+      "--arg",
+      "depth",
+      "3",
+      "--argstr",
+      "sleep",
+      "0.05",
+    ];
+    // What job b names: its derivation (as a flake's `.#x` would be named), instantiated first.
+    const drv = await sh("nix-instantiate", [...graph(b).slice(1), "-A", "all"]);
+    assertEquals(drv.code, 0, drv.stderr);
+    const drvPath = drv.stdout.trim();
+    const [built, named, unnamed] = await Promise.all([
+      job(
+        ["build", ...copyTo("a"), "all", "--", ...graph(a), "--no-link"],
+        path,
+        confDir,
+        `${dir}/work-a`,
+      ),
+      job(
+        [
+          "exec",
+          ...copyTo("b"),
+          "--installables",
+          drvPath,
+          "--",
+          "nix-build",
+          drvPath,
+          "--no-out-link",
+        ],
+        path,
+        confDir,
+        `${dir}/work-b`,
+      ),
+      job(
+        ["exec", ...copyTo("c"), "--", ...graphBuild(c, { width: 3, depth: 3, sleep: "0.05" })],
+        path,
+        confDir,
+        `${dir}/work-c`,
+      ),
+    ]);
+    const d = new TextDecoder();
+    for (const out of [built, named, unnamed]) assertEquals(out.code, 0, d.decode(out.stderr));
+    // The job that named nothing: one line, then its out-link's closure at the end.
+    const unnamedLog = d.decode(unnamed.stderr);
+    assertIncludes(
+      unnamedLog,
+      "this job's Nix uses a daemon, so which new store paths are this job's cannot be told",
+    );
+
+    for (const [cache, own] of [["a", a], ["b", b], ["c", c]] as const) {
+      const cached = new Set(await cachedPaths(`${dir}/${cache}`));
+      const mine = (await storePathsOf(own)).valid;
+      assertEquals(mine.length, 10);
+      assertEquals(mine.filter((p) => !cached.has(p)), [], `cache ${cache} lacks its own outputs`);
+      for (const other of [a, b, c].filter((tag) => tag !== own)) {
+        const theirs = (await storePathsOf(other)).valid.filter((p) => cached.has(p));
+        assertEquals(theirs, [], `cache ${cache} holds job ${other}'s outputs`);
+      }
+      const report = JSON.parse(await Deno.readTextFile(`${dir}/${cache}.json`));
+      assertEquals(report.attribution.mode, cache === "c" ? "out-links" : "closure");
+    }
+  } finally {
+    await daemon.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });
