@@ -126,6 +126,10 @@ export async function createDoubleTarget(
       // Fail the attic client bootstrap at once; the double on PATH is used instead.
       "--bootstrap-installable",
       "/nonexistent/attic-ci-bench#attic-client",
+      "--attic-client",
+      "cli",
+      // The double has no server to read a cache's configuration from: nothing to pull.
+      "--no-pull",
     ],
     finish: async () => ({
       has: (path) => hasNarinfo(cacheDir, path),

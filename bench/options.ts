@@ -95,8 +95,11 @@ export function presetScenarios(preset: "quick" | "full"): Scenario[] {
   });
   if (preset === "quick") {
     return [
-      scenario(32, MODELLED_NETWORK, 3),
-      scenario(32, MODELLED_NETWORK, 1, { builders: "cpu", strategies: ["a", "b", "d", "f"] }),
+      scenario(32, MODELLED_NETWORK, 3, { strategies: ["a", "b", "c", "d", "e", "f"] }),
+      scenario(32, MODELLED_NETWORK, 1, {
+        builders: "cpu",
+        strategies: ["a", "b", "d", "f", "g"],
+      }),
       scenario(32, MODELLED_NETWORK, 1, { failing: true, strategies: ["b", "c", "d", "e", "f"] }),
     ];
   }
@@ -126,10 +129,11 @@ alternating rounds, and prints medians and ratios to the build alone:
   (d) attic-ci exec (defaults)  (e) attic-ci exec, 2 s idle / 10 s max batching
   (f) attic-ci exec --attic-client api (the built-in client, against the
       Attic test server; a to e push through the attic CLI double)
+  (g) (f) with --attribution all: every path, not only this job's
 
 Presets:
   --quick             32 derivations: 3 rounds, 1 round with computing
-                      builders (a,b,d,f), 1 failing round (about 4 min)
+                      builders (a,b,d,f,g), 1 failing round (about 4 min)
   --full              100 and 500 derivations, computing builders,
                       no-network and failing scenarios (about 30 min on
                       2 cores); updates docs/benchmarks.{md,json,svg} (the

@@ -4,7 +4,9 @@
  * them): (a) build only, (b) push at end, (c) post-build-hook, (d) attic-ci
  * exec with its defaults, (e) attic-ci exec with attic watch-store's batching,
  * all through the attic CLI (its test double); (f) attic-ci exec with its
- * built-in client (`--attic-client api`) against the Attic test server.
+ * built-in client (`--attic-client api`) against the Attic test server, and
+ * (g) the same pushing every path that appears (`--attribution all`): f − g is
+ * what telling this job's paths from other jobs' costs.
  *
  * Every strategy runs the identical `nix-build` command line inside a small
  * shell wrapper that timestamps the moment the build itself starts and ends.
@@ -17,10 +19,10 @@ import { sh } from "../tests/helpers/nix.ts";
 import type { CacheKind, CacheTarget } from "./cache_target.ts";
 
 /** Identifiers of the strategies, in the order they were added. */
-export type StrategyId = "a" | "b" | "c" | "d" | "e" | "f";
+export type StrategyId = "a" | "b" | "c" | "d" | "e" | "f" | "g";
 
 /** All strategy identifiers. */
-export const STRATEGY_IDS: readonly StrategyId[] = ["a", "b", "c", "d", "e", "f"];
+export const STRATEGY_IDS: readonly StrategyId[] = ["a", "b", "c", "d", "e", "f", "g"];
 
 /** Everything one run of a strategy needs. */
 export interface RunContext {
@@ -126,6 +128,13 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
     cache: "attic-server",
     // `--attic-client api` comes with the server's target options; otherwise the defaults.
     run: (context) => runHelper(context, []),
+  },
+  g: {
+    name: "attic-ci api, every path",
+    pushes: true,
+    cache: "attic-server",
+    // (f) without telling this job's paths from others': what attribution costs is f - g.
+    run: (context) => runHelper(context, ["--attribution", "all"]),
   },
 };
 

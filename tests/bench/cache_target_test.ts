@@ -38,7 +38,12 @@ Deno.test("createDoubleTarget() puts the double on PATH and counts its invocatio
     assertEquals(target.kind, "attic-double");
     assert(target.env.PATH!.startsWith(`${ROOT}/tests/attic_double:`));
     assertEquals(target.env.ATTIC_DOUBLE_LATENCY_MS, "100");
-    assert(!target.helperArgs.includes("--attic-client"));
+    // The attic CLI's way (the double on PATH), and nothing to pull from: the double has no server.
+    assertEquals(target.helperArgs.slice(target.helperArgs.indexOf("--attic-client"), -1), [
+      "--attic-client",
+      "cli",
+    ]);
+    assert(target.helperArgs.includes("--no-pull"));
     const contents = await target.finish();
     assertEquals(contents.invocations, 0);
     assertEquals(contents.server, null);

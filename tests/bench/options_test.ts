@@ -35,7 +35,7 @@ Deno.test("parseBenchArgs() --quick keeps a computing scenario and the built-in 
   const o = options(["--quick"]);
   assertEquals(o.scenarios.map((s) => [s.id, s.rounds, s.strategies.join("")]), [
     ["n32-modelled", 3, "abcdef"],
-    ["n32-modelled-cpu", 1, "abdf"],
+    ["n32-modelled-cpu", 1, "abdfg"],
     ["n32-fail", 1, "bcdef"],
   ]);
 });
