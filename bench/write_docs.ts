@@ -7,6 +7,7 @@
  * @module
  */
 
+import { README_SECTION, readmeSection } from "./readme_section.ts";
 import { renderChart } from "./render_chart.ts";
 import { clientTable, failureTable, timingTable, toMarkdown } from "./render_table.ts";
 import { type BenchResults, headline, scenarioTitle } from "./results.ts";
@@ -59,8 +60,9 @@ export function replaceMarkedSections(
 }
 
 /**
- * Update `benchmarks.md` (between its markers) and rewrite `benchmarks.svg`
- * in `docsDir`.
+ * Update `benchmarks.md` (between its markers), rewrite `benchmarks.svg` in
+ * `docsDir`, and update the README beside it (between its `bench:readme`
+ * markers).
  *
  * @example
  * ```ts
@@ -76,6 +78,13 @@ export async function writeDocs(results: BenchResults, docsDir: string): Promise
   const chart = await renderChart(results);
   await Deno.writeTextFile(page, updated);
   await Deno.writeTextFile(`${docsDir}/benchmarks.svg`, chart);
+  const readme = `${docsDir}/../README.md`;
+  await Deno.writeTextFile(
+    readme,
+    replaceMarkedSections(await Deno.readTextFile(readme), {
+      [README_SECTION]: readmeSection(results),
+    }, { name: "README.md" }),
+  );
 }
 
 /**

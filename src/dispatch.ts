@@ -12,6 +12,7 @@ import { cleanCommand } from "./commands/clean.ts";
 import { execCommand } from "./commands/exec.ts";
 import { DONE, type EngineCommand, type Outcome, type PlainCommand } from "./commands/outcome.ts";
 import { pushCommand } from "./commands/push.ts";
+import { renderCommand } from "./commands/render.ts";
 import { startCommand } from "./commands/start.ts";
 import { statusCommand } from "./commands/status.ts";
 import { stopCommand } from "./commands/stop.ts";
@@ -40,6 +41,7 @@ const COMMANDS: Record<string, EngineCommand | PlainCommand> = {
   use: useCommand,
   clean: cleanCommand,
   status: statusCommand,
+  render: renderCommand,
   [WATCHER_COMMAND]: watcherCommand,
 };
 
@@ -95,7 +97,8 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
       throw new ConfigError(
         name,
         "unknown command",
-        "use one of exec, build, start, stop, push, watch, bootstrap, use, clean, status " +
+        "use one of exec, build, start, stop, push, watch, bootstrap, use, clean, status, " +
+          "render " +
           "(see attic-ci --help)",
       );
     }

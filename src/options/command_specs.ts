@@ -17,6 +17,7 @@ import {
   type OptionSpec,
   PULL_OPTIONS,
   PUSH_OPTIONS,
+  RENDER_OPTIONS,
   STATUS_OPTIONS,
   STOP_OPTIONS,
   TARGET_OPTIONS,
@@ -182,6 +183,20 @@ after_script). Exit 0 when none is left.`,
     description: `Say whether a watcher runs for the state directory and what it has done so far.
 Exit 0 when one runs, 3 when none does.`,
     groups: [{ title: "Options", options: [...STATUS_OPTIONS, ...STATE_DIR, ...GLOBAL_OPTIONS] }],
+  },
+  render: {
+    brief: "render REPORT.json",
+    summary: "draw a saved JSON report as its timeline picture (SVG)",
+    usage: "attic-ci render REPORT.json [--out FILE]",
+    description:
+      `Draw a report saved with --report (or --artifacts) as the timeline picture --timeline
+writes: when each store path was finished and cached, the build's end, the drain and
+the final push, and the totals. One self-contained SVG file that opens offline; for many
+paths the picture aggregates them and names the slowest and the failed ones.
+Exit 0 once written; 2 when REPORT.json is not a report.
+
+Example: attic-ci render attic-ci/report.json --out timeline.svg`,
+    groups: [{ title: "Options", options: [...RENDER_OPTIONS, ...GLOBAL_OPTIONS] }],
   },
 } as const satisfies Record<string, CommandSpec>;
 

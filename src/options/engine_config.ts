@@ -11,6 +11,7 @@ import type { BackendName } from "../backends/push_backend.ts";
 import { ConfigError } from "../errors.ts";
 import { defaultStateDir } from "../state/state_dir.ts";
 import { type EndBudget, endBudget } from "./end_budget.ts";
+import { ARTIFACTS_DIR } from "./option_specs.ts";
 import type { ParsedArgs, RawValue } from "./parse_args.ts";
 
 /** Everything the engine needs, validated, in convenient units. */
@@ -43,6 +44,17 @@ export interface EngineConfig {
   readonly excludeSources: string[];
   readonly strict: boolean;
   readonly reportFile: string | null;
+  /** `--timeline`: the report's picture (SVG). */
+  readonly timelineFile: string | null;
+  /** `--metrics`: the report's counts as OpenMetrics. */
+  readonly metricsFile: string | null;
+  /** `--dotenv`: the report's counts as `KEY=value` lines. */
+  readonly dotenvFile: string | null;
+  /**
+   * `--artifacts`: the folder that gets all four, relative to the working
+   * directory (`attic-ci`); null when off.
+   */
+  readonly artifactsDir: string | null;
   readonly batchIdleMs: number;
   readonly batchMaxWaitMs: number;
   readonly batchMaxSize: number;
@@ -135,6 +147,10 @@ const rawSchema = z.object({
   exclude: z.array(z.string()).optional(),
   strict: z.boolean().optional(),
   report: z.string().min(1, "must not be empty").optional(),
+  timeline: z.string().min(1, "must not be empty").optional(),
+  metrics: z.string().min(1, "must not be empty").optional(),
+  dotenv: z.string().min(1, "must not be empty").optional(),
+  artifacts: z.boolean().optional(),
   "batch-idle": seconds,
   "batch-max-wait": seconds,
   "batch-max-size": count(1),
@@ -214,6 +230,10 @@ export function engineConfig(
     excludeSources: o.exclude ?? [],
     strict: o.strict ?? false,
     reportFile: o.report ?? null,
+    timelineFile: o.timeline ?? null,
+    metricsFile: o.metrics ?? null,
+    dotenvFile: o.dotenv ?? null,
+    artifactsDir: o.artifacts ? ARTIFACTS_DIR : null,
     batchIdleMs: o["batch-idle"],
     batchMaxWaitMs: o["batch-max-wait"],
     batchMaxSize: o["batch-max-size"],

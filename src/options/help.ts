@@ -12,6 +12,7 @@ import {
   type OptionSpec,
   PULL_OPTIONS,
   PUSH_OPTIONS,
+  RESULT_OPTIONS,
   TARGET_OPTIONS,
   variableName,
 } from "./option_specs.ts";
@@ -30,6 +31,7 @@ export const ENGINE_HELP_GROUPS: readonly HelpGroup[] = [
   { title: "Attic client bootstrap", options: BOOTSTRAP_OPTIONS },
   { title: "State and store", options: LOCATION_OPTIONS },
   { title: "Pushing", options: PUSH_OPTIONS },
+  { title: "The report", options: RESULT_OPTIONS },
   { title: "Other", options: GLOBAL_OPTIONS },
 ];
 

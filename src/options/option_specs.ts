@@ -152,12 +152,6 @@ export const PUSH_OPTIONS: readonly OptionSpec[] = [
     help: "exit 1 when anything could not be pushed (default: caching never fails a build)",
   },
   {
-    flag: "report",
-    type: "string",
-    metavar: "FILE",
-    help: "also write the report as JSON to FILE",
-  },
-  {
     flag: "batch-idle",
     type: "string",
     metavar: "SECONDS",
@@ -236,6 +230,62 @@ export const PUSH_OPTIONS: readonly OptionSpec[] = [
     metavar: "SECONDS",
     default: "600",
     help: "at stop, wait this long for queued uploads, then leave them to the final push",
+  },
+];
+
+/**
+ * The folder `--artifacts` writes into, in the working directory: a GitLab job's
+ * script and after_script start in `$CI_PROJECT_DIR`, where the components'
+ * `artifacts:paths` find it. (Not `$CI_PROJECT_DIR` itself: gitlab-ci-local
+ * sets it to `/builds/…` for a job with an `image:` even when it runs the job
+ * in the shell.)
+ */
+export const ARTIFACTS_DIR = "attic-ci";
+
+/** Where the report goes besides the log: its JSON, its picture, GitLab's result formats. */
+export const RESULT_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "report",
+    type: "string",
+    metavar: "FILE",
+    help: "also write the report as JSON to FILE",
+  },
+  {
+    flag: "timeline",
+    type: "string",
+    metavar: "FILE",
+    help: "also draw the report as a timeline picture (SVG) to FILE: when each path was " +
+      "finished and cached, the build's end, the drain, the final push, the totals",
+  },
+  {
+    flag: "metrics",
+    type: "string",
+    metavar: "FILE",
+    help: "also write the report's counts as OpenMetrics to FILE (GitLab's metrics report)",
+  },
+  {
+    flag: "dotenv",
+    type: "string",
+    metavar: "FILE",
+    help: "also write the report's counts as KEY=value lines to FILE (GitLab's dotenv report)",
+  },
+  {
+    flag: "artifacts",
+    type: "boolean",
+    help: `write all four into ${ARTIFACTS_DIR}/ in the working directory ($CI_PROJECT_DIR in ` +
+      "a GitLab job): report.json, timeline.svg, metrics.txt and attic-ci.env, the files the " +
+      "components keep as job artifacts",
+  },
+];
+
+/** `render`'s own option. */
+export const RENDER_OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "out",
+    type: "string",
+    metavar: "FILE",
+    help: "write the picture to FILE (default: standard output)",
+    flagOnly: true,
   },
 ];
 
@@ -322,4 +372,5 @@ export const ENGINE_OPTIONS: readonly OptionSpec[] = [
   ...BOOTSTRAP_OPTIONS,
   ...LOCATION_OPTIONS,
   ...PUSH_OPTIONS,
+  ...RESULT_OPTIONS,
 ];

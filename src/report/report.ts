@@ -78,7 +78,35 @@ export interface Report {
   readonly omitted: { paths: number; pushCalls: number };
   /** What the built-in Attic client transferred; null for the attic CLI and nix-copy. */
   readonly transfer: TransferStats | null;
+  /** When the end's steps ran (the timeline picture draws them); added in 0.1.0. */
+  readonly phases: ReportPhases;
 }
+
+/**
+ * When the build ended and the end's steps ran, in epoch milliseconds; null
+ * for a step that did not run in this report's session (a `push` alone has no
+ * build, a watcher that was gone had no drain).
+ */
+export interface ReportPhases {
+  /**
+   * `exec`/`build`: when the command ended; `stop` (and a `push` that stopped a
+   * watcher): when the watcher was told to stop, the end of the job's script.
+   */
+  readonly buildEndedAt: number | null;
+  readonly drainStartedAt: number | null;
+  readonly drainEndedAt: number | null;
+  readonly finalPushStartedAt: number | null;
+  readonly finalPushEndedAt: number | null;
+}
+
+/** Phases of a report that records none. */
+export const NO_PHASES: ReportPhases = {
+  buildEndedAt: null,
+  drainStartedAt: null,
+  drainEndedAt: null,
+  finalPushStartedAt: null,
+  finalPushEndedAt: null,
+};
 
 /** A push call in the report, with the phase it belongs to. */
 export interface ReportedPushCall extends PushCall {
@@ -207,6 +235,8 @@ export interface ReportInputs {
   readonly transfer: TransferStats | null;
   /** The paths that appeared, by origin; null without a baseline. */
   readonly substitution: Substitution | null;
+  /** When the build ended and the end's steps ran. @default {@linkcode NO_PHASES} */
+  readonly phases?: ReportPhases;
 }
 
 /** The sum of two transfer counts, either of which may be absent. */
@@ -282,5 +312,6 @@ export function buildReport(inputs: ReportInputs): Report {
     ],
     omitted: { ...summary.omitted },
     transfer: addTransfers(summary.transfer, inputs.transfer),
+    phases: inputs.phases ?? NO_PHASES,
   };
 }

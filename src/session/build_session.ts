@@ -93,6 +93,7 @@ export async function runBuildSession(
         backend: backendAtEnd(setup, config, ctx, files),
         outLinkDir: system.cwd,
         exitCode: status,
+        buildEndedAt: system.clock.now(),
         cacheKeyName: setup.pull.keyName,
         ...ownsOption(
           reconcileFilter(

@@ -24,6 +24,7 @@ import { countOrigins, type Substitution } from "../report/substitution.ts";
 import type { CommandContext } from "./context.ts";
 import type { EndDeadline } from "./end_deadline.ts";
 import { pathFilter, pushOptions } from "./open_session.ts";
+import { writeReportFiles } from "./report_files.ts";
 
 /** What was streamed before the end. */
 export type Streamed =
@@ -35,7 +36,12 @@ export type Streamed =
     readonly bootstrap: BootstrapResult | null;
   }
   /** The account of a session that ran in another process (the detached watcher), or of none. */
-  | { readonly kind: "recorded"; readonly summary: SessionSummary };
+  | {
+    readonly kind: "recorded";
+    readonly summary: SessionSummary;
+    /** When its watcher was told to stop and when it was gone (its drain); absent without one. */
+    readonly drain?: { readonly startedAt: number; readonly endedAt: number };
+  };
 
 /** What {@linkcode finishSession} needs. */
 export interface FinishInputs {
@@ -53,6 +59,8 @@ export interface FinishInputs {
   readonly paths?: readonly StorePath[];
   /** `exec`/`build`: the build's status, for the report. */
   readonly exitCode: number | null;
+  /** When the build ended (the report's `phases`); null or absent: no build in this run. */
+  readonly buildEndedAt?: number | null;
   /**
    * The session already ended with its own final push at this time: when
    * nothing is left, one line instead of a second report.
@@ -79,10 +87,13 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
   const { system, logger } = ctx;
   const { config, timeline, streamed } = inputs;
   let summary: SessionSummary;
+  let drain = streamed.kind === "recorded" ? streamed.drain ?? null : null;
   if (streamed.kind === "live") {
     // The drain gets most of the time left; the final push reconciles what it could not push.
     const left = inputs.deadline?.leftMs ?? Infinity;
+    const startedAt = system.clock.now();
     await streamed.session.drain({ timeoutMs: Math.min(config.drainTimeoutMs, left * 0.6) });
+    drain = { startedAt, endedAt: system.clock.now() };
     summary = summarize(streamed.session, timeline, streamed.start, streamed.bootstrap);
   } else {
     summary = streamed.summary;
@@ -94,7 +105,9 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
   }
   const backend = await inputs.backend();
   const pushOff = summary.bootstrap?.mode === "off" ? summary.bootstrap.reason : undefined;
+  const finalPushStartedAt = system.clock.now();
   const final = await runFinalPush(ctx, inputs, backend, pushOff);
+  const finalPushEndedAt = system.clock.now();
 
   const ended = inputs.alreadyEnded;
   if (ended !== undefined && final.pushed + final.failed.size === 0) {
@@ -118,8 +131,15 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
     resources: system.resources(),
     transfer: backend?.transfer ?? null,
     substitution: await substitution(ctx, inputs, final),
+    phases: {
+      buildEndedAt: inputs.buildEndedAt ?? null,
+      drainStartedAt: drain?.startedAt ?? null,
+      drainEndedAt: drain?.endedAt ?? null,
+      finalPushStartedAt,
+      finalPushEndedAt,
+    },
   });
-  await emitReport(ctx, report, config.reportFile);
+  await emitReport(ctx, report, config);
   return { report, complete: report.failed.length === 0 && report.unrecorded === 0 };
 }
 
@@ -182,11 +202,14 @@ function runFinalPush(
   }).finally(() => logger.sectionEnd("final_push"));
 }
 
-/** Prints the report (summary line first, outside any section) and writes the JSON file if asked. */
+/**
+ * Prints the report (summary line first, outside any section) and writes the
+ * files asked for (JSON, picture, metrics, dotenv; the job's artifacts).
+ */
 async function emitReport(
   ctx: CommandContext,
   report: Report,
-  reportFile: string | null,
+  config: EngineConfig,
 ): Promise<void> {
   const { logger } = ctx;
   const { summary, details } = formatReport(report);
@@ -204,9 +227,7 @@ async function emitReport(
         " (use --strict to fail on this)",
     );
   }
-  if (reportFile !== null) {
-    await Deno.writeTextFile(reportFile, JSON.stringify(report, null, 2) + "\n");
-  }
+  await writeReportFiles(ctx, report, config);
 }
 
 /** The backend of a finish that was set up just now (stop, push). */

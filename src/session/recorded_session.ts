@@ -92,17 +92,25 @@ export async function endRecordedSession(
   const fits = deadline.describe();
   if (fits !== null) ctx.logger.info(fits);
   // A watcher's drain gets most of what is left; the final push reconciles what it could not.
+  const stopAskedAt = ctx.system.clock.now();
   const stopped = await stopWatcher(ctx, files, {
     timeoutMs: deadline.limited
       ? Math.min(options.timeoutMs, deadline.leftMs * WATCHER_SHARE)
       : options.timeoutMs,
     quiet: options.quietWithoutWatcher,
   });
+  const ends: SessionEnds = {
+    // `stop` ends the job's script (the build); `push` ends one only when it stopped a watcher.
+    buildEndedAt: options.command === "stop" || stopped.wasRunning ? stopAskedAt : null,
+    ...(stopped.wasRunning
+      ? { drain: { startedAt: stopAskedAt, endedAt: ctx.system.clock.now() } }
+      : {}),
+  };
   // With the watcher gone, only a build still running here (an exec) could hold the directory.
   const lock = await lockSessionOrRefuse(ctx.system, files, options.command);
   let result: RecordedSessionResult = { complete: false, lateError: null };
   try {
-    result = await finishRecorded(ctx, config, options, stopped, deadline);
+    result = await finishRecorded(ctx, config, options, stopped, deadline, ends);
     return result;
   } finally {
     await lock.release();
@@ -116,12 +124,19 @@ export async function endRecordedSession(
 /** The part of the time left that a watcher's drain may take at the end (the rest: final push). */
 const WATCHER_SHARE = 0.6;
 
+/** When the job's build ended and its watcher drained, as this process saw it (the report's phases). */
+interface SessionEnds {
+  readonly buildEndedAt: number | null;
+  readonly drain?: { readonly startedAt: number; readonly endedAt: number };
+}
+
 async function finishRecorded(
   ctx: CommandContext,
   config: EngineConfig,
   options: EndRecordedSessionOptions,
   stopped: StoppedWatcher,
   deadline: EndDeadline,
+  ends: SessionEnds,
 ): Promise<RecordedSessionResult> {
   const files = stateFiles(config.stateDir);
   const record = await readSessionRecord(files.session);
@@ -172,11 +187,13 @@ async function finishRecorded(
     streamed: {
       kind: "recorded",
       summary: { ...summary, bootstrap: summary.bootstrap ?? setup.bootstrap },
+      ...(ends.drain ? { drain: ends.drain } : {}),
     },
     backend: backendOf(setup.backend),
     outLinkDir: ctx.system.cwd,
     paths: options.paths,
     exitCode: null,
+    buildEndedAt: ends.buildEndedAt,
     cacheKeyName: record?.cacheKeyName ?? null,
     deadline,
     ...ownsOption(owns),

@@ -3,7 +3,15 @@
  * with a CHANGELOG section that becomes the release notes.
  */
 
-import { changelogSection, checkRelease, main } from "../../release/check_release.ts";
+import {
+  changelogSection,
+  changelogVersions,
+  checkRelease,
+  compareVersions,
+  isNextRelease,
+  main,
+} from "../../release/check_release.ts";
+import { parse } from "yaml";
 import { assertEquals, assertIncludes, assertThrows } from "../helpers/assert.ts";
 import { tempDir } from "../helpers/nix.ts";
 
@@ -82,4 +90,45 @@ Deno.test("this repository's own CHANGELOG has an Unreleased section and deno.js
   const { version } = JSON.parse(await Deno.readTextFile(`${root}/deno.json`));
   assertEquals(/^\d+\.\d+\.\d+/.test(version), true, version);
   assertIncludes(await Deno.readTextFile(`${root}/CHANGELOG.md`), "## [Unreleased]");
+});
+
+const NEXT = CHANGELOG.replace("## [Unreleased]\n", "## [Unreleased]\n\n### Added\n\n- Next.\n");
+
+Deno.test("checkRelease() takes a non-empty Unreleased section as the notes of deno.json's version when it is newer than every release", () => {
+  assertEquals(checkRelease("1.3.0", "1.3.0", NEXT), "### Added\n\n- Next.");
+  assertEquals(isNextRelease("1.3.0", NEXT), true);
+  assertEquals(isNextRelease("1.2.0", NEXT), false);
+  // Not newer than a release: no stand-in.
+  assertThrows(() => checkRelease("1.1.5", "1.1.5", NEXT), "no section for 1.1.5");
+  // An empty Unreleased section stands in for nothing.
+  assertThrows(() => checkRelease("1.3.0", "1.3.0", CHANGELOG), "no section for 1.3.0");
+});
+
+Deno.test("checkRelease() for a tag (--tag) wants the version's own dated section", () => {
+  const error = assertThrows(
+    () => checkRelease("1.3.0", "1.3.0", NEXT, { tagged: true }),
+    "no section for 1.3.0",
+  );
+  assertIncludes(error.message, '"## [1.3.0] - YYYY-MM-DD"');
+  const undated = NEXT.replace("## [Unreleased]", "## [1.3.0] - Unreleased");
+  assertThrows(() => checkRelease("1.3.0", "1.3.0", undated, { tagged: true }), "has no date");
+  const dated = NEXT.replace("## [Unreleased]", "## [1.3.0] - 2026-12-01");
+  assertEquals(checkRelease("1.3.0", "1.3.0", dated, { tagged: true }), "### Added\n\n- Next.");
+});
+
+Deno.test("compareVersions() orders versions as semver does, prereleases before their release", () => {
+  const sorted = ["1.10.0", "1.2.0", "1.2.0-rc.10", "1.2.0-rc.2", "0.9.9", "1.2.0-beta"]
+    .sort(compareVersions);
+  assertEquals(sorted, ["0.9.9", "1.2.0-beta", "1.2.0-rc.2", "1.2.0-rc.10", "1.2.0", "1.10.0"]);
+  assertEquals(changelogVersions(CHANGELOG), ["1.2.0", "1.1.0"]);
+});
+
+Deno.test("the tag pipeline's release-check job runs release:check --tag: a release needs its dated section", async () => {
+  const root = new URL("../..", import.meta.url).pathname;
+  const pipeline = parse(await Deno.readTextFile(`${root}/.gitlab-ci.yml`)) as Record<
+    string,
+    { script?: string[] }
+  >;
+  const script = pipeline["release-check"]?.script?.join("\n") ?? "";
+  assertIncludes(script, 'deno task release:check "$CI_COMMIT_TAG" --tag');
 });

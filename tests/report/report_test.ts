@@ -5,7 +5,7 @@
 
 import { emptyFinalPushResult, type FinalPushResult } from "../../src/engine/final_push.ts";
 import { PathTimeline } from "../../src/engine/path_timeline.ts";
-import { buildReport, formatPushCalls, formatReport } from "../../src/report/report.ts";
+import { buildReport, formatPushCalls, formatReport, NO_PHASES } from "../../src/report/report.ts";
 import { emptySummary, type SessionSummary } from "../../src/report/session_summary.ts";
 import type { TransferStats } from "../../src/backends/push_backend.ts";
 import { assertEquals, assertIncludes } from "../helpers/assert.ts";
@@ -167,4 +167,30 @@ Deno.test("paths that failed for the same reason share one line in the report", 
     `  not pushed: 2 paths (${A}, …): refused (401)`,
     `  not pushed: ${C}: HTTP 500`,
   ]);
+});
+
+Deno.test("buildReport() passes on when the build ended and the end's steps ran, or none", () => {
+  assertEquals(report(emptySummary(0), final()).phases, NO_PHASES);
+  const phases = {
+    buildEndedAt: 100,
+    drainStartedAt: 101,
+    drainEndedAt: 150,
+    finalPushStartedAt: 151,
+    finalPushEndedAt: 170,
+  };
+  const built = buildReport({
+    command: "build",
+    backend: "nix-copy",
+    target: "file:///cache",
+    summary: emptySummary(0),
+    final: final(),
+    timeline: new PathTimeline(),
+    exitCode: 0,
+    endedAt: 200,
+    resources: { peakRssBytes: 1, cpuSeconds: 0 },
+    transfer: null,
+    substitution: null,
+    phases,
+  });
+  assertEquals(built.phases, phases);
 });
