@@ -9,6 +9,7 @@
  */
 
 import type { PathFilter } from "../store/path_filter.ts";
+import type { StoreBaseline } from "../store/store_baseline.ts";
 import { newNamesIn } from "../store/store_listing.ts";
 import { lockedPathName, type StorePath, storePath } from "../store/store_path.ts";
 import { StorePathSet } from "../store/store_path_set.ts";
@@ -17,8 +18,8 @@ import type { StoreEvent } from "../system/system.ts";
 /** Options of {@linkcode Detector}. */
 export interface DetectorOptions {
   readonly storeDir: string;
-  /** Store entry names present at start (a rescan diffs against it). */
-  readonly baseline: ReadonlySet<string>;
+  /** Store entry names present at start (a rescan diffs against it, once listed). */
+  readonly baseline: StoreBaseline;
   readonly filter: PathFilter;
 }
 
@@ -62,7 +63,8 @@ export class Detector {
     if (event.kind === "created") return; // the attribution's business
     this.#sinks.rescan(event.reason);
     try {
-      const found = await newNamesIn(this.#options.storeDir, this.#options.baseline, this.#seen);
+      const baseline = await this.#options.baseline.names();
+      const found = await newNamesIn(this.#options.storeDir, baseline, this.#seen);
       for (const name of found) {
         this.#candidate(name, event.at);
       }

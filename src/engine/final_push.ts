@@ -217,10 +217,17 @@ export async function finalPushTargets(
 
   // Out-links and given paths that appeared since the baseline: they count among what appeared.
   const newTargets = new Set<StorePath>();
-  const baseline = ledger.baseline();
+  const baseline = await ledger.baseline().catch((error) => {
+    logger.warn(
+      `the store could not be listed at the start (${
+        error instanceof Error ? error.message : error
+      }): nothing to reconcile`,
+    );
+    return undefined;
+  });
   if (baseline === null) {
     logger.info("no recorded session in the state directory: nothing to reconcile");
-  } else {
+  } else if (baseline !== undefined) {
     const listingStarted = clock.now();
     const candidates: StorePath[] = [];
     const excluded: StorePath[] = [];

@@ -12,6 +12,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Ledger } from "../state/ledger.ts";
 import type { OwnedPaths } from "../state/owned_paths.ts";
 import type { PathFilter } from "../store/path_filter.ts";
+import type { StoreBaseline } from "../store/store_baseline.ts";
 import type { StorePath } from "../store/store_path.ts";
 import type { ValidityChecker } from "../store/validity_checker.ts";
 import { type Clock, delay } from "../system/clock.ts";
@@ -46,8 +47,8 @@ export interface StreamingSessionParts {
 /** Options of {@linkcode StreamingSession}. */
 export interface StreamingSessionOptions {
   readonly storeDir: string;
-  /** Store entry names present at start (the rescan diffs against it). */
-  readonly baseline: ReadonlySet<string>;
+  /** Store entry names present at start (the rescan diffs against it), listed as the build starts. */
+  readonly baseline: StoreBaseline;
   readonly filter: PathFilter;
   readonly batch?: Omit<BatchQueueOptions, "clock">;
   readonly push?: Pick<PushSchedulerOptions, "concurrency" | "retries" | "retryDelayMs">;
@@ -180,7 +181,9 @@ export class StreamingSession {
       },
       rescanFailed: (error) => logger.warn(`rescan failed: ${error.message}`),
     });
-    this.#consuming = this.#detector.consume(observed(parts.watcher, this.#attribution)).catch((
+    this.#consuming = this.#detector.consume(
+      observed(parts.watcher, this.#attribution, options.baseline),
+    ).catch((
       error,
     ) =>
       logger.warn(
@@ -193,6 +196,11 @@ export class StreamingSession {
   /** How this session tells its paths from other jobs'. */
   get attributionMode(): string {
     return this.#attribution.mode;
+  }
+
+  /** How long listing the store for the baseline took; null until it ended. */
+  get baselineSeconds(): number | null {
+    return this.#options.baseline.seconds;
   }
 
   /** `watching`, `draining` or `drained`. */
@@ -285,6 +293,10 @@ export class StreamingSession {
       clock.clearTimeout(progressTimer);
       clock.clearTimeout(timer);
       await this.#recorder.settled();
+      // A `stop` or `push` in another process reconciles against the baseline's file.
+      await this.#parts.ledger.baselineWritten().catch((error) =>
+        logger.warn(`the start's baseline is not recorded: ${error.message}`)
+      );
       this.counters.drainSeconds = (clock.now() - started) / 1000;
       this.#state = "drained";
       this.#changed();
@@ -331,12 +343,17 @@ export class StreamingSession {
   }
 }
 
-/** The watcher's events, each shown to the attribution before the detector gets it. */
+/**
+ * The watcher's events, each shown to the baseline (what an event names was
+ * not there before) and the attribution before the detector gets it.
+ */
 async function* observed(
   events: AsyncIterable<StoreEvent>,
   attribution: Attribution,
+  baseline: StoreBaseline,
 ): AsyncIterable<StoreEvent> {
   for await (const event of events) {
+    if (event.kind !== "rescan") baseline.mention(event.name);
     attribution.observe(event);
     yield event;
   }

@@ -59,6 +59,8 @@ export interface EngineConfig {
   readonly batchMaxWaitMs: number;
   readonly batchMaxSize: number;
   readonly pushJobs: number;
+  /** The nice value the helper takes once the build has started (0: unchanged). */
+  readonly nice: number;
   readonly atticJobs: number;
   readonly pushTimeoutMs: number;
   /** The built-in client's stall timeout per request. */
@@ -155,6 +157,7 @@ const rawSchema = z.object({
   "batch-max-wait": seconds,
   "batch-max-size": count(1),
   "push-jobs": count(1),
+  nice: count(0).refine((n) => n <= 19, "must be at most 19 (the lowest priority)"),
   "attic-jobs": count(1),
   "push-timeout": positiveSeconds,
   "stall-timeout": positiveSeconds,
@@ -238,6 +241,7 @@ export function engineConfig(
     batchMaxWaitMs: o["batch-max-wait"],
     batchMaxSize: o["batch-max-size"],
     pushJobs: o["push-jobs"],
+    nice: o.nice,
     atticJobs: o["attic-jobs"],
     pushTimeoutMs: o["push-timeout"],
     stallTimeoutMs: o["stall-timeout"],
@@ -266,6 +270,7 @@ export function savedOptions(config: EngineConfig): Record<string, string | bool
     strict: config.strict,
     "batch-max-size": String(config.batchMaxSize),
     "push-jobs": String(config.pushJobs),
+    nice: String(config.nice),
     "attic-jobs": String(config.atticJobs),
     "push-timeout": String(config.pushTimeoutMs / 1000),
     "stall-timeout": String(config.stallTimeoutMs / 1000),

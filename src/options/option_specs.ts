@@ -180,6 +180,14 @@ export const PUSH_OPTIONS: readonly OptionSpec[] = [
     help: "push calls running at once",
   },
   {
+    flag: "nice",
+    type: "string",
+    metavar: "N",
+    default: "10",
+    help: "once the build has started, the helper (and what it starts: nix-store, attic) runs " +
+      "at this nice value, 0 to 19, so pushing takes the CPU the build leaves; 0 keeps it as is",
+  },
+  {
     flag: "attic-jobs",
     type: "string",
     metavar: "N",

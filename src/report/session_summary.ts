@@ -50,10 +50,9 @@ export interface SessionSummary {
   readonly transfer: TransferStats | null;
 }
 
-/** When a session started and how long its baseline listing took. */
+/** When a session started. */
 export interface SessionStart {
   readonly startedAt: number;
-  readonly baselineSeconds: number;
 }
 
 /** Summarises a drained session. */
@@ -70,7 +69,7 @@ export function summarize(
     foreign: c.foreign,
     unattributed: c.unattributed,
     startedAt: start.startedAt,
-    baselineSeconds: start.baselineSeconds,
+    baselineSeconds: session.baselineSeconds,
     incremental: c.pushed,
     deferred: c.deferred,
     derivations: c.derivations,

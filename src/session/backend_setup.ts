@@ -24,7 +24,7 @@ import { storeQueries } from "../store/store_queries.ts";
 import { reason, type StateFiles } from "../state/state_dir.ts";
 import type { CommandContext } from "./context.ts";
 import { heldLogger } from "../log/held_logger.ts";
-import { NO_PULL, type PullSetup, setUpPull } from "./pull_setup.ts";
+import { NO_PULL, pullCacheConfigOptions, type PullSetup, setUpPull } from "./pull_setup.ts";
 
 /** A backend ready to push, or null (deferred mode, pushing off), how it was obtained, and the pull side. */
 export interface BackendSetup {
@@ -88,8 +88,13 @@ export async function setUpBackend(
   let bootstrap = options.bootstrap;
   if (bootstrap?.mode === "off") return { backend: null, bootstrap, pull: NO_PULL };
   let token: string | null;
+  let api: AtticApi;
   if (bootstrap === undefined) {
     token = await readToken(config.tokenVariable, system.env);
+    api = atticApiOf(config, ctx, token);
+    // The build waits for the cache's configuration (the pull side's substituter and key):
+    // ask at once, while the files below are written. The pull side gets the same answer.
+    if (options.pull && config.pull) api.cacheConfig(pullCacheConfigOptions(config)).catch(() => {});
     if (token === null) {
       pushingOff(config, ctx, {
         required: options.requireToken ?? false,
@@ -99,8 +104,8 @@ export async function setUpBackend(
   } else {
     // The detached watcher never sees the token variable: it reads the file `start` wrote.
     token = await readTokenFile(files.token);
+    api = atticApiOf(config, ctx, token);
   }
-  const api = atticApiOf(config, ctx, token);
   const pull = options.pull ? await setUpPull(config, ctx, files, { token, api }) : NO_PULL;
   if (token === null) {
     const off: BootstrapResult = {

@@ -21,6 +21,7 @@ import type { CommandContext } from "./context.ts";
 import { ownsOption, reconcileFilter, setUpAttribution } from "./attribution_setup.ts";
 import { EndDeadline } from "./end_deadline.ts";
 import { finishSession } from "./finish_session.ts";
+import { yieldCpu } from "./cpu_priority.ts";
 import { forgetSecrets } from "./job_cleanup.ts";
 import { openSession } from "./open_session.ts";
 import { markSessionEnded } from "./session_record.ts";
@@ -77,7 +78,7 @@ export async function runBuildSession(
       return { status: await runUncached(ctx, command, error), complete: false };
     }
 
-    const status = await runBuild(ctx, command, setup.pull.env);
+    const status = await runBuild(ctx, command, setup.pull.env, () => yieldCpu(ctx, config.nice));
     try {
       const finished = await finishSession(ctx, {
         command: name,
@@ -196,9 +197,13 @@ async function runBuild(
   ctx: CommandContext,
   command: readonly string[],
   env: Readonly<Record<string, string>> = {},
+  started?: () => void,
 ): Promise<number> {
   try {
-    const { status, forwarded } = await ctx.system.runInForeground(command, { env });
+    const { status, forwarded } = await ctx.system.runInForeground(command, {
+      env,
+      ...(started ? { started } : {}),
+    });
     return forwarded !== null && status !== 0 ? 128 + signalNumber(forwarded) : status;
   } catch (error) {
     ctx.logger.warn(

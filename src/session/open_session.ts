@@ -1,7 +1,7 @@
 /**
- * Opening a streaming session: take the store baseline, start a fresh
- * ledger, write `session.json` (so a later `stop` or `push` knows the
- * options), and start streaming.
+ * Opening a streaming session: open the store watch, start listing the
+ * baseline, start a fresh ledger, write `session.json` (so a later `stop`
+ * or `push` knows the options), and start streaming.
  *
  * @module
  */
@@ -16,7 +16,7 @@ import { Ledger } from "../state/ledger.ts";
 import type { OwnedPaths } from "../state/owned_paths.ts";
 import { reason, type StateFiles } from "../state/state_dir.ts";
 import { PathFilter } from "../store/path_filter.ts";
-import { listStoreNames } from "../store/store_listing.ts";
+import { StoreBaseline } from "../store/store_baseline.ts";
 import { storeQueries } from "../store/store_queries.ts";
 import type { AttributionSetup } from "./attribution_setup.ts";
 import type { CommandContext } from "./context.ts";
@@ -28,8 +28,6 @@ export interface OpenSession {
   readonly ledger: Ledger;
   readonly timeline: PathTimeline;
   readonly startedAt: number;
-  /** How long listing the store for the baseline took (it scales with the store's size). */
-  readonly baselineSeconds: number;
   /** How the session tells its paths (`all` without an attribution). */
   readonly attributionMode: string;
   /** Where this job's paths are recorded, or null. */
@@ -51,7 +49,11 @@ export interface OpenSessionOptions {
   readonly attribution?: () => Promise<AttributionSetup>;
 }
 
-/** Takes the baseline, starts a fresh ledger and starts streaming. */
+/**
+ * Opens the store watch, starts a fresh ledger and starts streaming — in
+ * milliseconds, whatever the store's size: the baseline is listed in the
+ * background (store/store_baseline.ts), so the build starts at once.
+ */
 export async function openSession(
   config: EngineConfig,
   ctx: CommandContext,
@@ -63,11 +65,20 @@ export async function openSession(
   const { onChange } = options;
   const { system, logger } = ctx;
   const startedAt = system.clock.now();
-  const baseline = await storeBaseline(config.storeDir, ctx);
-  const baselineSeconds = (system.clock.now() - startedAt) / 1000;
+  await ensureStore(config.storeDir, ctx);
   const attribution = await options.attribution?.();
-  const ledger = await Ledger.begin(files, baseline);
+  let watcher;
   try {
+    // Open before the listing starts: whatever appears from now on is named by an event.
+    watcher = system.watchStore(config.storeDir);
+  } catch (error) {
+    attribution?.attribution.close();
+    throw unreadableStore(config.storeDir, error);
+  }
+  const baseline = StoreBaseline.list(config.storeDir);
+  let ledger: Ledger;
+  try {
+    ledger = await Ledger.begin(files, baseline.names());
     await writeSessionRecord(files.session, {
       startedAt,
       pid: system.pid,
@@ -76,6 +87,9 @@ export async function openSession(
       attribution: attribution?.attribution.mode ?? "all",
     });
   } catch (error) {
+    watcher.close();
+    attribution?.attribution.close();
+    if (error instanceof EnvironmentError) throw error;
     throw new EnvironmentError(
       `cannot record the session in ${files.dir}: ${reason(error)}`,
       "free space there, or point --state-dir (ATTIC_CI_STATE_DIR) elsewhere",
@@ -83,7 +97,7 @@ export async function openSession(
     );
   }
   const session = new StreamingSession({
-    watcher: system.watchStore(config.storeDir),
+    watcher,
     ...(attribution ? { attribution: attribution.attribution, owned: attribution.owned } : {}),
     checker: storeQueries(system, { storeDir: config.storeDir, env: system.env }).checker,
     backend,
@@ -103,17 +117,14 @@ export async function openSession(
     push: pushOptions(config),
     ...(onChange ? { onChange } : {}),
   });
-  const listed = `${baseline.size} paths in the baseline, listed in ${
-    baselineSeconds.toFixed(2)
-  } s`;
   if (options.pushOff) {
-    logger.info(`watching ${config.storeDir} for the report only (${listed})`);
+    logger.info(`watching ${config.storeDir} for the report only`);
   } else {
     if (backend === null) logger.info("deferred mode: recording paths now, pushing them at stop");
     logger.info(
       `streaming finished paths of ${config.storeDir} to ${
         backend?.target ?? "nowhere yet (deferred)"
-      } (${listed})`,
+      }`,
     );
   }
   return {
@@ -121,7 +132,6 @@ export async function openSession(
     ledger,
     timeline,
     startedAt,
-    baselineSeconds,
     attributionMode: attribution?.attribution.mode ?? "all",
     owned: attribution?.owned ?? null,
   };
@@ -144,28 +154,31 @@ export function pushOptions(
 }
 
 /**
- * The store's names now. A store that does not exist yet (a fresh machine:
- * Debian's Nix creates it when a first command opens it) is opened with
+ * The store is there to watch. One that does not exist yet (a fresh machine:
+ * Debian's Nix creates it when a first command opens it) is created with
  * `nix-store --init`, so its first build streams like any other.
  */
-async function storeBaseline(storeDir: string, ctx: CommandContext): Promise<Set<string>> {
+async function ensureStore(storeDir: string, ctx: CommandContext): Promise<void> {
   try {
-    return await listStoreNames(storeDir);
+    await Deno.stat(storeDir);
+    return;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      const init = await ctx.system.run("nix-store", { args: ["--init"] }).catch(() => null);
-      if (init?.code === 0) {
-        try {
-          const names = await listStoreNames(storeDir);
-          ctx.logger.info(`${storeDir} did not exist yet: Nix created it (nix-store --init)`);
-          return names;
-        } catch { /* said below */ }
-      }
+    if (!(error instanceof Deno.errors.NotFound)) throw unreadableStore(storeDir, error);
+    const init = await ctx.system.run("nix-store", { args: ["--init"] }).catch(() => null);
+    try {
+      if (init?.code !== 0) throw error;
+      await Deno.stat(storeDir);
+      ctx.logger.info(`${storeDir} did not exist yet: Nix created it (nix-store --init)`);
+    } catch (again) {
+      throw unreadableStore(storeDir, again);
     }
-    throw new EnvironmentError(
-      `cannot read the Nix store ${storeDir}: ${reason(error)}`,
-      "is Nix installed? point --store-dir (ATTIC_CI_STORE_DIR) at the Nix store",
-      { cause: error },
-    );
   }
+}
+
+function unreadableStore(storeDir: string, error: unknown): EnvironmentError {
+  return new EnvironmentError(
+    `cannot read the Nix store ${storeDir}: ${reason(error)}`,
+    "is Nix installed? point --store-dir (ATTIC_CI_STORE_DIR) at the Nix store",
+    { cause: error },
+  );
 }

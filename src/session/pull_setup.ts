@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { AtticApi } from "../attic/attic_api.ts";
+import type { AtticApi, CacheConfigOptions } from "../attic/attic_api.ts";
 import { AtticApiError } from "../attic/api_error.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { type DaemonVerdict, daemonVerdict, type NixUser } from "../pull/daemon_trust.ts";
@@ -52,6 +52,14 @@ export interface PullSetup {
   readonly refusal: string | null;
   /** The store the job's Nix talks to, where the pull side asked (undefined: it did not ask). */
   readonly store?: NixStoreInfo | null;
+}
+
+/**
+ * How the pull side asks for the cache's configuration: one retry at most,
+ * as the build waits for it and a cache that is down must not hold it up.
+ */
+export function pullCacheConfigOptions(config: EngineConfig): CacheConfigOptions {
+  return { retries: Math.min(config.retries, 1) };
 }
 
 /** Not pulling. */
@@ -185,8 +193,7 @@ async function pullSource(
   if (access.api === null) return none("no way to read the cache's configuration");
   let cacheConfig;
   try {
-    // One retry at most: the build waits for this, and a cache that is down must not hold it up.
-    cacheConfig = await access.api.cacheConfig({ retries: Math.min(config.retries, 1) });
+    cacheConfig = await access.api.cacheConfig(pullCacheConfigOptions(config));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     return {

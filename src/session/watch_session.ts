@@ -13,6 +13,7 @@ import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
 import { setUpAttribution } from "./attribution_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { type OpenSession, openSession } from "./open_session.ts";
+import { yieldCpu } from "./cpu_priority.ts";
 import { lockHolder, lockSessionOrRefuse, type SessionLock } from "./session_lock.ts";
 import { claimPidfile, refuseSecondWatcher } from "./watcher_process.ts";
 import { StatusWriter } from "./watcher_status.ts";
@@ -84,6 +85,8 @@ export async function watchUntilSignal(
     throw error;
   }
   await claimPidfile(system, files);
+  // The build runs elsewhere (the job's script, another shell): this process may yield from now.
+  yieldCpu(ctx, config.nice);
   const status = new StatusWriter(files, {
     pid: system.pid,
     backend: config.backend,

@@ -30,29 +30,46 @@ export class Ledger {
   readonly #files: StateFiles;
   /** Compact: the one record of a long session that grows with every path. */
   readonly #pushed = new StorePathSet();
-  readonly #baseline: ReadonlySet<string> | null;
+  readonly #baseline: Promise<ReadonlySet<string> | null>;
+  /** The baseline file being written (a live session's), or null. */
+  readonly #baselineWritten: Promise<void> | null;
 
-  private constructor(files: StateFiles, baseline: ReadonlySet<string> | null) {
+  private constructor(
+    files: StateFiles,
+    baseline: Promise<ReadonlySet<string> | null>,
+    baselineWritten: Promise<void> | null = null,
+  ) {
     this.#files = files;
     this.#baseline = baseline;
+    this.#baselineWritten = baselineWritten;
   }
 
   /**
-   * Starts a new session: writes the baseline and empties the ledger. Throws
-   * {@linkcode EnvironmentError} when they cannot be written (a full disk).
+   * Starts a new session: empties the ledger and removes the last session's
+   * baseline at once, and writes this one's when it has been listed (the
+   * build is running by then: see store/store_baseline.ts). Throws
+   * {@linkcode EnvironmentError} when the ledger cannot be written (a full
+   * disk); a baseline that cannot be written rejects
+   * {@linkcode Ledger.baselineWritten}.
    */
-  static async begin(files: StateFiles, baseline: ReadonlySet<string>): Promise<Ledger> {
+  static async begin(files: StateFiles, baseline: Promise<ReadonlySet<string>>): Promise<Ledger> {
     try {
-      await writePrivateLines(files.baseline, withHeader(BASELINE_HEADER, baseline));
+      await Deno.remove(files.baseline).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
       await writePrivateFile(files.ledger, `${LEDGER_HEADER}\n`);
     } catch (error) {
-      throw new EnvironmentError(
-        `cannot record the session in ${files.dir}: ${reason(error)}`,
-        "free space there, or point --state-dir (ATTIC_CI_STATE_DIR) elsewhere",
-        { cause: error },
-      );
+      throw unwritable(files, error);
     }
-    return new Ledger(files, baseline);
+    const written = baseline.then(async (names) => {
+      try {
+        await writePrivateLines(files.baseline, withHeader(BASELINE_HEADER, names));
+      } catch (error) {
+        throw unwritable(files, error);
+      }
+    });
+    written.catch(() => {}); // said by whoever waits for it
+    return new Ledger(files, baseline, written);
   }
 
   /**
@@ -65,7 +82,7 @@ export class Ledger {
     const baseline = baselineText === null
       ? null
       : new Set(entries(files.baseline, baselineText, BASELINE_HEADER));
-    const ledger = new Ledger(files, baseline);
+    const ledger = new Ledger(files, Promise.resolve(baseline));
     for (const line of entries(files.ledger, await readOptional(files.ledger), LEDGER_HEADER)) {
       if (!isStorePathName(storePathName(line))) {
         throw new StateFileError(files.ledger, `has a line that is not a store path: ${line}`);
@@ -75,9 +92,21 @@ export class Ledger {
     return ledger;
   }
 
-  /** The baseline store entry names, or null when no session recorded one. */
-  baseline(): ReadonlySet<string> | null {
+  /**
+   * The baseline store entry names, or null when no session recorded one;
+   * a live session's once its listing ended (rejects when it failed).
+   */
+  baseline(): Promise<ReadonlySet<string> | null> {
     return this.#baseline;
+  }
+
+  /**
+   * Resolves once a live session's baseline is in its file (at once for a
+   * ledger opened from files); rejects with an {@linkcode EnvironmentError}
+   * when it could not be listed or written.
+   */
+  baselineWritten(): Promise<void> {
+    return this.#baselineWritten ?? Promise.resolve();
   }
 
   /** Whether `path` was recorded as pushed. */
@@ -104,6 +133,14 @@ export class Ledger {
       mode: 0o600,
     });
   }
+}
+
+function unwritable(files: StateFiles, error: unknown): EnvironmentError {
+  return new EnvironmentError(
+    `cannot record the session in ${files.dir}: ${reason(error)}`,
+    "free space there, or point --state-dir (ATTIC_CI_STATE_DIR) elsewhere",
+    { cause: error },
+  );
 }
 
 /** The entries of a file that must start with `header`; none for a missing file. */

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { narHashHex } from "./nar_hash.ts";
 import type { PathInfo } from "./path_info.ts";
 import type { StorePath } from "./store_path.ts";
@@ -60,13 +60,40 @@ export function nixDatabaseFile(
   return `${env.NIX_STATE_DIR ?? "/nix/var/nix"}/db/db.sqlite`;
 }
 
-/** Read-only queries on Nix's database; each opens and closes its own connection. */
+/** How long an unused connection stays open (a build's paths arrive every few seconds at least). */
+const IDLE_CLOSE_MS = 5_000;
+
+/** Prepared statements kept per connection (one per query kind and chunk length). */
+const STATEMENTS_KEPT = 64;
+
+/**
+ * Read-only queries on Nix's database, on one connection kept open while
+ * queries keep coming and closed after {@linkcode IDLE_CLOSE_MS} without any
+ * (a connection and its schema cost more than a query of a batch's paths).
+ * Each statement reads what was committed when it ran: no transaction is
+ * held open between queries, so Nix's writes and checkpoints never wait.
+ */
 export class NixDatabase {
   readonly file: string;
+  #db: DatabaseSync | null = null;
+  readonly #statements = new Map<string, StatementSync>();
+  #idleTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** @param file the database, e.g. `/nix/var/nix/db/db.sqlite` */
   constructor(file: string) {
     this.file = file;
+  }
+
+  /** Closes the connection now (it reopens on the next query). */
+  close(): void {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    this.#statements.clear();
+    const db = this.#db;
+    this.#db = null;
+    try {
+      db?.close();
+    } catch { /* closed already */ }
   }
 
   /** The valid ones among `paths`. Throws when the database cannot be read. */
@@ -75,7 +102,8 @@ export class NixDatabase {
       const valid = new Set<StorePath>();
       for (let i = 0; i < paths.length; i += CHUNK) {
         const chunk = paths.slice(i, i + CHUNK);
-        const rows = db.prepare(
+        const rows = this.#prepare(
+          db,
           `SELECT path FROM ValidPaths WHERE path IN (${placeholders(chunk.length)})`,
         ).all(...chunk) as { path: string }[];
         for (const row of rows) valid.add(row.path);
@@ -104,7 +132,8 @@ export class NixDatabase {
         const next = new Set<StorePath>();
         for (let i = 0; i < frontier.length; i += CHUNK) {
           const chunk = frontier.slice(i, i + CHUNK);
-          const rows = db.prepare(
+          const rows = this.#prepare(
+            db,
             `SELECT id, path, hash, deriver, narSize, sigs, ca, ultimate FROM ValidPaths
              WHERE path IN (${placeholders(chunk.length)})`,
           ).all(...chunk) as unknown as InfoRow[];
@@ -113,7 +142,8 @@ export class NixDatabase {
             throw new InvalidPathError(chunk.find((path) => !found.has(path))!);
           }
           const references = new Map<number, StorePath[]>(rows.map((row) => [row.id, []]));
-          const refs = db.prepare(
+          const refs = this.#prepare(
+            db,
             `SELECT Refs.referrer AS referrer, ValidPaths.path AS path FROM Refs
              JOIN ValidPaths ON ValidPaths.id = Refs.reference
              WHERE Refs.referrer IN (${placeholders(rows.length)})`,
@@ -141,7 +171,8 @@ export class NixDatabase {
       const origins = new Map<StorePath, PathOrigin>();
       for (let i = 0; i < paths.length; i += CHUNK) {
         const chunk = paths.slice(i, i + CHUNK);
-        const rows = db.prepare(
+        const rows = this.#prepare(
+          db,
           `SELECT path, ultimate, sigs FROM ValidPaths WHERE path IN (${
             placeholders(chunk.length)
           })`,
@@ -163,7 +194,8 @@ export class NixDatabase {
       const derivers = new Map<StorePath, StorePath | null>();
       for (let i = 0; i < paths.length; i += CHUNK) {
         const chunk = paths.slice(i, i + CHUNK);
-        const rows = db.prepare(
+        const rows = this.#prepare(
+          db,
           `SELECT path, deriver FROM ValidPaths WHERE path IN (${placeholders(chunk.length)})`,
         ).all(...chunk) as { path: string; deriver: string | null }[];
         for (const row of rows) derivers.set(row.path, row.deriver || null);
@@ -172,16 +204,50 @@ export class NixDatabase {
     });
   }
 
-  /** Runs `query` on a read-only connection, closed afterwards. */
+  /**
+   * Runs `query` on the open connection (opened read-only if there is none);
+   * a query that fails closes it, so the next one starts afresh.
+   */
   #with<T>(query: (db: DatabaseSync) => T): T {
-    const db = new DatabaseSync(this.file, { readOnly: true });
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     try {
-      // Nix writes in transactions; wait for one rather than fail while it commits.
-      db.exec("PRAGMA busy_timeout = 10000");
-      return query(db);
+      return query(this.#db ??= open(this.file));
+    } catch (error) {
+      this.close();
+      throw error;
     } finally {
-      db.close();
+      if (this.#db !== null) {
+        const timer = setTimeout(() => this.close(), IDLE_CLOSE_MS);
+        // An idle connection never keeps the helper alive.
+        if (typeof timer === "number") Deno.unrefTimer(timer);
+        else timer.unref();
+        this.#idleTimer = timer;
+      }
     }
+  }
+
+  /** `sql` prepared on `db`, once per connection. */
+  #prepare(db: DatabaseSync, sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      if (this.#statements.size >= STATEMENTS_KEPT) this.#statements.clear();
+      statement = db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+/** A read-only connection to `file`. */
+function open(file: string): DatabaseSync {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    // Nix writes in transactions; wait for one rather than fail while it commits.
+    db.exec("PRAGMA busy_timeout = 10000");
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
   }
 }
 

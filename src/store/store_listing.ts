@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isStorePathName } from "./store_path.ts";
+import { isStorePathName, lockedPathName } from "./store_path.ts";
 
 /**
  * The names of all store-path entries in `storeDir` right now.
@@ -18,6 +18,18 @@ export async function listStoreNames(storeDir: string): Promise<Set<string>> {
   const names = new Set<string>();
   for await (const entry of Deno.readDir(storeDir)) {
     if (isStorePathName(entry.name)) names.add(entry.name);
+  }
+  return names;
+}
+
+/**
+ * Like {@linkcode listStoreNames}, with the locks of store paths too
+ * (`<name>.lock`: a build or download of `<name>` in progress).
+ */
+export async function listStoreNamesAndLocks(storeDir: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  for await (const entry of Deno.readDir(storeDir)) {
+    if (isStorePathName(entry.name) || lockedPathName(entry.name) !== null) names.add(entry.name);
   }
   return names;
 }

@@ -9,6 +9,7 @@
 import process from "node:process";
 import { type Clock, systemClock } from "./clock.ts";
 import { ChildMemoryReclaimer } from "./native_memory.ts";
+import { lowerOwnPriority, type PriorityChange } from "./process_priority.ts";
 import { FsStoreWatcher } from "./store_watch.ts";
 import {
   type CommandResult,
@@ -178,7 +179,10 @@ export class DenoSystem implements System {
   /** The user's build: inherited stdio and environment, our signals forwarded. */
   async runInForeground(
     argv: readonly string[],
-    options: { readonly env?: Readonly<Record<string, string>> } = {},
+    options: {
+      readonly env?: Readonly<Record<string, string>>;
+      readonly started?: () => void;
+    } = {},
   ): Promise<ForegroundResult> {
     const [program, ...args] = argv;
     const env: Record<string, string> = {};
@@ -209,6 +213,7 @@ export class DenoSystem implements System {
       } catch { /* not supported on this platform */ }
       return { signal, handler };
     });
+    options.started?.();
     try {
       const status = await child.status;
       return {
@@ -313,6 +318,10 @@ export class DenoSystem implements System {
     } catch { /* not Linux */ }
     const cpu = process.cpuUsage();
     return { peakRssBytes, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  }
+
+  lowerPriority(niceness: number): PriorityChange {
+    return lowerOwnPriority(niceness);
   }
 
   /** Field 5 of `/proc/<pid>/stat`. */

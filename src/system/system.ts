@@ -11,6 +11,7 @@
  */
 
 import type { Clock } from "./clock.ts";
+import type { PriorityChange } from "./process_priority.ts";
 
 /** What a finished command left behind. */
 export interface CommandResult {
@@ -130,8 +131,18 @@ export interface System extends CommandRunner, CommandStreamer, HttpClient {
    */
   runInForeground(
     argv: readonly string[],
-    options?: { readonly env?: Readonly<Record<string, string>> },
+    options?: {
+      readonly env?: Readonly<Record<string, string>>;
+      /** Called once the build has been started (before it ends). */
+      readonly started?: () => void;
+    },
   ): Promise<ForegroundResult>;
+  /**
+   * Lowers this process's CPU priority to nice `niceness` (never raises it),
+   * for every thread and so for every child started from now on. Throws when
+   * the system refuses.
+   */
+  lowerPriority(niceness: number): PriorityChange;
   /**
    * Starts `argv` fully detached: no stdin/stdout/stderr shared with us (a
    * GitLab job would wait for them), its own session, our environment minus

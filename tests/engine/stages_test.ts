@@ -5,6 +5,7 @@
  * bookkeeping into a real ledger).
  */
 
+import { StoreBaseline } from "../../src/store/store_baseline.ts";
 import { Detector } from "../../src/engine/detector.ts";
 import { PathTimeline } from "../../src/engine/path_timeline.ts";
 import { PushRecorder } from "../../src/engine/recorder.ts";
@@ -26,7 +27,7 @@ Deno.test("Detector: a removed lock names a candidate once; other removals, .drv
   const skipped: string[] = [];
   const detector = new Detector({
     storeDir: "/nix/store",
-    baseline: new Set(),
+    baseline: StoreBaseline.of([]),
     filter: new PathFilter({ exclude: [/-docs$/] }),
   }, {
     candidate: (path) => candidates.push(path),
@@ -63,7 +64,7 @@ Deno.test("Detector: a rescan diffs the store against the baseline and what it a
     const reasons: string[] = [];
     const detector = new Detector({
       storeDir: store,
-      baseline: new Set([name(1, "old")]),
+      baseline: StoreBaseline.of([name(1, "old")]),
       filter: new PathFilter(),
     }, {
       candidate: (path) => candidates.push(path),
@@ -132,7 +133,7 @@ Deno.test("PushRecorder: pushed paths get their time, lose their failure, and re
   const dir = await tempDir();
   try {
     const files = stateFiles(dir);
-    const ledger = await Ledger.begin(files, new Set());
+    const ledger = await Ledger.begin(files, Promise.resolve(new Set()));
     const timeline = new PathTimeline();
     const errors: Error[] = [];
     const recorder = new PushRecorder({

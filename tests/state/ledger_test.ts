@@ -16,13 +16,13 @@ Deno.test("a baseline of 20,000 entries (several write chunks) reads back exactl
     const baseline = new Set(
       Array.from({ length: 20_000 }, (_, i) => `${String(i).padStart(32, "0")}-entry-${i}`),
     );
-    await Ledger.begin(files, baseline);
+    await (await Ledger.begin(files, Promise.resolve(baseline))).baselineWritten();
     assertEquals((await Deno.stat(files.baseline)).mode! & 0o777, 0o600);
     const text = await Deno.readTextFile(files.baseline);
     assertEquals(text.split("\n")[0], BASELINE_HEADER);
     assertEquals(text.endsWith("\n"), true);
     const reopened = await Ledger.open(files);
-    assertEquals([...reopened.baseline()!], [...baseline]);
+    assertEquals([...(await reopened.baseline())!], [...baseline]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
