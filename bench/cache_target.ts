@@ -7,7 +7,7 @@
  *   `--attic-client cli` finds it on `PATH`;
  * - the Attic test server (tests/attic_server), in a process of its own
  *   (attic_server_child.ts): the HTTP API the helper's built-in client
- *   (`--attic-client api`) talks to, with no `attic` anywhere on `PATH`.
+ *   (`--attic-client auto` without an `attic` on `PATH`, the default) talks to.
  *
  * @module
  */
@@ -198,11 +198,11 @@ export async function startServerTarget(
       [TOKEN_VARIABLE]: ready.token,
     },
     pushShell: null,
+    // The helper's defaults otherwise: `--attic-client auto`, with no attic on PATH, is the
+    // built-in client; the pull side reads this server's cache.
     helperArgs: [
       "--backend",
       "attic",
-      "--attic-client",
-      "api",
       "--server",
       ready.url,
       "--cache",

@@ -12,6 +12,7 @@ import { v8FlagsArgument } from "../src/system/v8_flags.ts";
 import { ROOT, sh } from "../tests/helpers/nix.ts";
 import { type ServerLaunch, startServerTarget } from "./cache_target.ts";
 import { calibrateCpuLoop } from "./cpu_work.ts";
+import { checkGoals, goalTable } from "./goals.ts";
 import { describeMachine } from "./machine.ts";
 import { describeNetwork, NO_NETWORK } from "./network.ts";
 import { type BenchOptions, HELP, MAX_JOBS, parseBenchArgs } from "./options.ts";
@@ -161,6 +162,12 @@ async function publish(results: BenchResults, options: BenchOptions): Promise<nu
     console.log("");
     console.log("attic-ci through the attic CLI (d) beside its built-in client (f), medians");
     console.log(toText(clients));
+  }
+  const goals = checkGoals(results.scenarios);
+  if (goals.length > 0) {
+    console.log("");
+    console.log("The default configuration's goals (f), met or not");
+    console.log(toText(goalTable(goals)));
   }
   if (results.scenarios.some((s) => s.result.scenario.shape.nodes < 100)) {
     console.log(

@@ -95,21 +95,26 @@ export function presetScenarios(preset: "quick" | "full"): Scenario[] {
   });
   if (preset === "quick") {
     return [
-      scenario(32, MODELLED_NETWORK, 3, { strategies: ["a", "b", "c", "d", "e", "f"] }),
+      scenario(32, MODELLED_NETWORK, 3, { strategies: ["a", "b", "c", "d", "e", "f", "h"] }),
       scenario(32, MODELLED_NETWORK, 1, {
         builders: "cpu",
-        strategies: ["a", "b", "d", "f", "g"],
+        strategies: ["a", "b", "d", "f", "g", "h"],
       }),
       scenario(32, MODELLED_NETWORK, 1, { failing: true, strategies: ["b", "c", "d", "e", "f"] }),
     ];
   }
   // The documented run: it must fit in one working session on 2 cores (about
-  // half an hour). The post-build-hook alone needs ~13 minutes per 2,000-node
-  // run here, so larger graphs are left to `--nodes 2000`.
+  // 45 minutes). The post-build-hook alone needs ~13 minutes per 2,000-node
+  // run here, so the largest graph (1,000 computing derivations, how the cost
+  // grows with the graph) runs the baselines and the two clients only.
   return [
     scenario(100, MODELLED_NETWORK, 3),
     scenario(100, MODELLED_NETWORK, 3, { builders: "cpu" }),
     scenario(500, MODELLED_NETWORK, 1),
+    scenario(1000, MODELLED_NETWORK, 1, {
+      builders: "cpu",
+      strategies: ["a", "b", "d", "f", "h"],
+    }),
     scenario(100, NO_NETWORK, 3),
     scenario(100, MODELLED_NETWORK, 2, { failing: true }),
   ];
@@ -126,18 +131,19 @@ export const HELP = `Usage: deno task bench [--quick | --full] [options]
 Runs every strategy on fresh instances of the same derivation graph, in
 alternating rounds, and prints medians and ratios to the build alone:
   (a) build only  (b) push at end  (c) post-build-hook
-  (d) attic-ci exec (defaults)  (e) attic-ci exec, 2 s idle / 10 s max batching
-  (f) attic-ci exec --attic-client api (the built-in client, against the
-      Attic test server; a to e push through the attic CLI double)
+  (d) attic-ci exec --attic-client cli  (e) (d) with 2 s idle / 10 s max batching
+  (f) attic-ci exec with its defaults (no attic on PATH: the built-in client,
+      against the Attic test server; a to e push through the attic CLI double)
   (g) (f) with --attribution all: every path, not only this job's
+  (h) build only, its Nix reading (f)'s cache (what pulling costs a build)
 
 Presets:
   --quick             32 derivations: 3 rounds, 1 round with computing
-                      builders (a,b,d,f,g), 1 failing round (about 4 min)
-  --full              100 and 500 derivations, computing builders,
-                      no-network and failing scenarios (about 30 min on
-                      2 cores); updates docs/benchmarks.{md,json,svg} (the
-                      default)
+                      builders (a,b,d,f,g,h), 1 failing round (about 4 min)
+  --full              100 and 500 derivations, 100 and 1,000 computing
+                      ones, no-network and failing scenarios (about 45 min
+                      on 2 cores); updates docs/benchmarks.{md,json,svg}
+                      (the default)
 
 Overrides (make a "custom" run, which leaves the docs alone):
   --nodes N[,N...]    graph sizes (one scenario per size)

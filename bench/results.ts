@@ -60,39 +60,43 @@ export function headline(results: BenchResults): string {
   const parts: string[] = [];
   if (main !== undefined) {
     const get = (id: string) => main.summary.strategies.find((s) => s.strategy === id);
-    const d = get("d");
-    const b = get("b");
-    const c = get("c");
-    if (d?.cachedRatio != null) {
+    const primary = get("f") ?? get("d");
+    if (primary?.cachedRatio != null) {
       const others = [
-        b?.cachedRatio != null ? `${b.cachedRatio.toFixed(2)}× with a push at the end` : null,
-        c?.cachedRatio != null ? `${c.cachedRatio.toFixed(2)}× with Nix's post-build-hook` : null,
-      ].filter((x) => x !== null);
+        ["b", "with a push at the end"],
+        ["c", "with Nix's post-build-hook"],
+        ...(primary.strategy === "f" ? [["d", "through the attic CLI"]] : []),
+      ].map(([id, how]) => ({ s: get(id!), how }))
+        .filter(({ s }) => s?.cachedRatio != null)
+        .map(({ s, how }) => `${s!.cachedRatio!.toFixed(2)}× ${how}`);
+      const h = get("h");
+      const pull = h?.overheadPercent != null && primary.strategy === "f"
+        ? ` (its Nix reading the cache, as any cache's reader does, accounts for ${
+          signed(h.overheadPercent)
+        } of that)`
+        : "";
       parts.push(
         `On a ${main.result.scenario.shape.nodes}-derivation build ${
           main.result.scenario.network.name === "none"
             ? "without a network model"
             : "with a modelled network"
-        }, ` +
-          `attic-ci had everything cached ${
-            d.cachedRatio.toFixed(2)
-          }× the time of the build alone` +
+        }, attic-ci with its defaults had everything cached ${
+          primary.cachedRatio.toFixed(2)
+        }× the time of the build alone` +
           (others.length > 0 ? ` (${others.join(", ")})` : "") +
-          `, ${overhead(d)}` +
-          (get("f")?.cachedRatio != null
-            ? `; with its built-in client (\`--attic-client api\`), ${
-              get("f")!.cachedRatio!.toFixed(2)
-            }×, ${overhead(get("f")!)}`
-            : ""),
+          `, ${overhead(primary)}${pull}`,
       );
     }
   }
-  const computing = results.scenarios.find((s) =>
-    !s.summary.failing && s.result.scenario.builders === "cpu"
-  );
+  const computing =
+    [...results.scenarios].filter((s) => !s.summary.failing && s.result.scenario.builders === "cpu")
+      .sort((x, y) => y.result.scenario.shape.nodes - x.result.scenario.shape.nodes)[0];
   if (computing !== undefined) {
     const get = (id: string) => computing.summary.strategies.find((s) => s.strategy === id);
-    const clients = [["d", "through the attic CLI"], ["f", "with the built-in client"]]
+    const clients = [["f", "with the defaults"], ["d", "through the attic CLI"], [
+      "b",
+      "with a push at the end",
+    ]]
       .map(([id, how]) => ({ s: get(id!), how }))
       .filter(({ s }) => s?.overheadPercent != null && s.cachedRatio != null)
       .map(({ s, how }) =>
@@ -102,13 +106,15 @@ export function headline(results: BenchResults): string {
       );
     if (clients.length > 0) {
       parts.push(
-        `when the builders computed instead of sleeping, the build took ${clients.join(" and ")}`,
+        `when ${computing.result.scenario.shape.nodes} builders computed instead of sleeping, ` +
+          `the build took ${clients.join(", ")}`,
       );
     }
   }
   if (failing !== undefined) {
-    const d = failing.summary.strategies.find((s) => s.strategy === "d");
-    const b = failing.summary.strategies.find((s) => s.strategy === "b");
+    const get = (id: string) => failing.summary.strategies.find((s) => s.strategy === id);
+    const d = get("f") ?? get("d");
+    const b = get("b");
     if (d?.cachedFraction) {
       parts.push(
         `when the build failed halfway it had cached ${

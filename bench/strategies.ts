@@ -1,12 +1,17 @@
 /**
- * The six ways of filling a cache that the benchmark compares, on the same
- * graph and the same kind of cache (docs/benchmarks.md, "Method", describes
- * them): (a) build only, (b) push at end, (c) post-build-hook, (d) attic-ci
- * exec with its defaults, (e) attic-ci exec with attic watch-store's batching,
- * all through the attic CLI (its test double); (f) attic-ci exec with its
- * built-in client (`--attic-client api`) against the Attic test server, and
+ * The ways of filling a cache that the benchmark compares, on the same graph
+ * and the same kind of cache (docs/benchmarks.md, "Method", describes them):
+ * (a) build only, (b) push at end, (c) post-build-hook, (d) attic-ci exec
+ * with the attic CLI (`--attic-client cli`), (e) the same with attic
+ * watch-store's batching, all through the attic CLI (its test double); (f)
+ * attic-ci exec with its defaults (no attic on PATH: the built-in client)
+ * against the Attic test server, and
  * (g) the same pushing every path that appears (`--attribution all`): f − g is
- * what telling this job's paths from other jobs' costs.
+ * what telling this job's paths from other jobs' costs; and (h) the build
+ * alone with its Nix reading the same cache as (f) does (the substituter, key
+ * and netrc that `attic-ci use` prints): h − a is what reading any cache
+ * costs a build (Nix asks it for every path before building it), f − h what
+ * attic-ci adds to that.
  *
  * Every strategy runs the identical `nix-build` command line inside a small
  * shell wrapper that timestamps the moment the build itself starts and ends.
@@ -19,10 +24,10 @@ import { sh } from "../tests/helpers/nix.ts";
 import type { CacheKind, CacheTarget } from "./cache_target.ts";
 
 /** Identifiers of the strategies, in the order they were added. */
-export type StrategyId = "a" | "b" | "c" | "d" | "e" | "f" | "g";
+export type StrategyId = "a" | "b" | "c" | "d" | "e" | "f" | "g" | "h";
 
 /** All strategy identifiers. */
-export const STRATEGY_IDS: readonly StrategyId[] = ["a", "b", "c", "d", "e", "f", "g"];
+export const STRATEGY_IDS: readonly StrategyId[] = ["a", "b", "c", "d", "e", "f", "g", "h"];
 
 /** Everything one run of a strategy needs. */
 export interface RunContext {
@@ -111,7 +116,7 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
     },
   },
   d: {
-    name: "attic-ci",
+    name: "attic-ci, attic CLI",
     pushes: true,
     cache: "attic-double",
     run: (context) => runHelper(context, []),
@@ -123,20 +128,52 @@ export const STRATEGIES: Readonly<Record<StrategyId, Strategy>> = {
     run: (context) => runHelper(context, ["--batch-idle", "2", "--batch-max-wait", "10"]),
   },
   f: {
-    name: "attic-ci api",
+    name: "attic-ci",
     pushes: true,
     cache: "attic-server",
-    // `--attic-client api` comes with the server's target options; otherwise the defaults.
+    // The defaults: `--attic-client auto` with no attic on PATH is the built-in client.
     run: (context) => runHelper(context, []),
   },
   g: {
-    name: "attic-ci api, every path",
+    name: "attic-ci, every path",
     pushes: true,
     cache: "attic-server",
     // (f) without telling this job's paths from others': what attribution costs is f - g.
     run: (context) => runHelper(context, ["--attribution", "all"]),
   },
+  h: {
+    name: "build only, pulling",
+    pushes: false,
+    cache: "attic-server",
+    run: async (context) => {
+      // Set up before the clock runs, as a job's earlier line would: only the build is timed.
+      const env = await pullEnv(context);
+      const target = { ...context.target, env: { ...context.target.env, ...env } };
+      return runShell({ ...context, target }, buildScript(context, []));
+    },
+  },
 };
+
+/**
+ * The variables that make a job's Nix read the target's cache, as `attic-ci
+ * use` prints them (`NIX_CONFIG` with the substituter, key and netrc).
+ */
+async function pullEnv(context: RunContext): Promise<Record<string, string>> {
+  const use = [...context.helperArgv, "use", ...context.target.helperArgs, "--state-dir"]
+    .map(shellQuote).join(" ");
+  const printed = await sh("/bin/sh", [
+    "-c",
+    `eval "$(${use} "$1")" && printf '%s' "$NIX_CONFIG"`,
+    "sh",
+    `${context.runDir}/pull-state`,
+  ], { cwd: context.runDir, env: { ...context.target.env } });
+  if (printed.code !== 0 || !printed.stdout.includes("extra-substituters")) {
+    throw new Error(
+      `Cannot set up the pulling baseline as attic-ci use gave no substituter: ${printed.stderr}`,
+    );
+  }
+  return { NIX_CONFIG: printed.stdout };
+}
 
 /** The target's `attic push` command line; only the attic CLI double has one. */
 function pushShell(context: RunContext): string {

@@ -38,6 +38,14 @@ export interface HelperMeasures {
   readonly foreignPaths: number;
   /** The built-in client's transfer counts (f); null for the CLI, absent in older results. */
   readonly transfer?: TransferStats | null;
+  /**
+   * Seconds from the helper's own start-up (its code running, after Deno's
+   * start-up) until `nix-build` started: the set-up the build waits for.
+   * Absent in older results and where the helper reported no start-up.
+   */
+  readonly setupSeconds?: number | null;
+  /** The helper's CPU after the build started, per path it pushed, in ms; absent likewise. */
+  readonly cpuPerPathMs?: number | null;
 }
 
 /** The measurements of one run of one strategy. */
@@ -255,6 +263,12 @@ async function runOnce(
       : (Math.max(...pushedTimes) - outcome.startedAt) / 1000,
     foreignPaths: report.paths.filter((p) => !ours(p.path)).length,
     transfer: report.transfer ?? null,
+    setupSeconds: report.startup && outcome.buildStartedAt !== null
+      ? (outcome.buildStartedAt - report.startup.helperStartedAt) / 1000
+      : null,
+    cpuPerPathMs: report.startup && report.pushed > 0
+      ? ((report.resources.cpuSeconds - report.startup.cpuSeconds) * 1000) / report.pushed
+      : null,
   };
   const asExpected = scenario.failing ? outcome.exitCode !== 0 : outcome.exitCode === 0;
   const record: RunRecord = {

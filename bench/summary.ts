@@ -62,6 +62,10 @@ export interface HelperSummary {
   readonly foreignPaths: number;
   /** The built-in client's request retries, over all runs (null for the attic CLI). */
   readonly requestRetries: number | null;
+  /** Seconds from the helper's own start-up to `nix-build`'s start (absent in older results). */
+  readonly setupSeconds?: Summary | null;
+  /** The helper's CPU after the build started, per pushed path, in ms (absent likewise). */
+  readonly cpuPerPathMs?: Summary | null;
 }
 
 /** The Attic test server's counts per run (strategy f). */
@@ -147,6 +151,8 @@ export function summarizeScenario(result: ScenarioResult): ScenarioSummary {
           requestRetries: transfers.length === 0
             ? null
             : transfers.reduce((sum, t) => sum + t.requestRetries, 0),
+          setupSeconds: summarize(values(helperRuns, (r) => r.helper?.setupSeconds)),
+          cpuPerPathMs: summarize(values(helperRuns, (r) => r.helper?.cpuPerPathMs)),
         },
         server: serverRuns.length === 0 ? null : {
           requests: summarize(

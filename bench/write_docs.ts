@@ -7,6 +7,7 @@
  * @module
  */
 
+import { checkGoals, goalTable } from "./goals.ts";
 import { README_SECTION, readmeSection } from "./readme_section.ts";
 import { renderChart } from "./render_chart.ts";
 import { clientTable, failureTable, timingTable, toMarkdown } from "./render_table.ts";
@@ -142,6 +143,7 @@ export function markdownSections(results: BenchResults): Record<string, string> 
     clients: clients === null
       ? "*No scenario of these results ran both (d) and (f).*"
       : toMarkdown(clients),
+    goals: toMarkdown(goalTable(checkGoals(results.scenarios))),
   };
 }
 
@@ -178,11 +180,23 @@ export function scenarioNotes(result: ScenarioResult, summary: ScenarioSummary):
   }
   for (const s of summary.strategies) {
     if (s.helper === null || s.startup === null) continue;
+    const setup = s.helper.setupSeconds ?? null;
+    const cpu = s.helper.cpuPerPathMs ?? null;
     notes.push(
       `(${s.strategy}) ${s.name}: \`nix-build\` started ${(s.startup.median * 1000).toFixed(0)} ` +
-        `ms after the helper was spawned (Deno start-up, ${
-          s.server === null ? "bootstrap attempt, " : ""
-        }store baseline); that delay is part of its build time.`,
+        "ms after the helper was spawned" +
+        (setup === null
+          ? " (Deno start-up, set-up)"
+          : `: ${((s.startup.median - setup.median) * 1000).toFixed(0)} ms its own start-up ` +
+            `(Deno's, loading its code), ${(setup.median * 1000).toFixed(0)} ms its set-up ` +
+            (s.strategy === "d" || s.strategy === "e"
+              ? "(the bootstrap attempt, the store watch)"
+              : "(the cache's configuration for the pull side, the store watch)")) +
+        "; that delay is part of its build time" +
+        (cpu === null
+          ? "."
+          : `. After the build started, the helper used ${cpu.median.toFixed(1)} ms of CPU ` +
+            "per path it pushed."),
     );
   }
   for (const s of summary.strategies) {

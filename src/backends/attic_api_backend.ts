@@ -1,7 +1,8 @@
 /**
  * The `attic` backend on the built-in client (`--attic-client api`): for a
  * batch, one `nix path-info --recursive` for the closure, the cache's
- * upstream-key filter, one get-missing-paths, then an upload per missing path,
+ * upstream-key filter, one get-missing-paths (for the paths the job did not
+ * build itself, where its Nix pulls from this cache), then an upload per missing path,
  * `jobs` at a time, each after the uploads of its references (so the cache
  * never holds a path whose closure this push left incomplete).
  *
@@ -34,6 +35,15 @@ export interface AtticApiBackendOptions {
   readonly server: string;
   /** Uploads running at once within one push call. @default 5 */
   readonly jobs?: number;
+  /**
+   * The job's Nix substitutes from this cache, so a path it built itself
+   * (Nix's `ultimate`) was not in the cache when Nix asked: it is uploaded
+   * without asking the cache again (a batch of such paths makes no
+   * get-missing-paths request). Were it there after all (another job pushed
+   * it meanwhile), the upload replaces it with the same contents.
+   * @default false: every path is asked about
+   */
+  readonly builtHereIsMissing?: boolean;
   /** Called once, when the server refuses every push (a bad token, no such cache). */
   readonly onRefused?: (error: AtticApiError) => void;
 }
@@ -79,12 +89,16 @@ export class AtticApiBackend implements PushBackend {
           candidates.push(info);
         }
       }
-      const missing = await this.#api.missingPaths(
-        candidates.map((info) => storePathHash(info.path)),
+      const uploads: PathInfo[] = [];
+      const unknown: PathInfo[] = [];
+      for (const info of candidates) {
+        (this.#options.builtHereIsMissing && info.ultimate ? uploads : unknown).push(info);
+      }
+      const missing = unknown.length === 0 ? new Set<string>() : await this.#api.missingPaths(
+        unknown.map((info) => storePathHash(info.path)),
         signal,
       );
-      const uploads: PathInfo[] = [];
-      for (const info of candidates) {
+      for (const info of unknown) {
         if (missing.has(storePathHash(info.path))) {
           uploads.push(info);
         } else if (this.#present.add(info.path)) {

@@ -55,6 +55,44 @@ export interface FinalPushOptions {
    * counted as `left`, not as failures. Only with a null backend.
    */
   readonly pushOff?: string;
+  /**
+   * What appeared since the baseline, listed already ({@linkcode listAppeared}
+   * started when the build ended, while the drain ran). @default listed now
+   */
+  readonly appeared?: Promise<AppearedNames | null | undefined>;
+}
+
+/** The store entry names that appeared since a session's baseline, and how long listing took. */
+export interface AppearedNames {
+  readonly names: readonly string[];
+  readonly seconds: number;
+}
+
+/**
+ * Lists what appeared in the store since the session's baseline: null when
+ * no session recorded one, undefined (after a warning) when the store could
+ * not be listed. A live session starts it when the build ends: the listing of
+ * a large store then runs while the drain pushes, not after it.
+ */
+export async function listAppeared(
+  parts: Pick<FinalPushParts, "ledger" | "logger" | "clock">,
+  storeDir: string,
+): Promise<AppearedNames | null | undefined> {
+  const { ledger, logger, clock } = parts;
+  try {
+    const baseline = await ledger.baseline();
+    if (baseline === null) return null;
+    const started = clock.now();
+    const names = await newNamesIn(storeDir, baseline);
+    return { names, seconds: (clock.now() - started) / 1000 };
+  } catch (error) {
+    logger.warn(
+      `cannot list what appeared in the store (${
+        error instanceof Error ? error.message : error
+      }): nothing to reconcile`,
+    );
+    return undefined;
+  }
 }
 
 /** What the final push did. */
@@ -200,9 +238,12 @@ export async function finalPush(
  */
 export async function finalPushTargets(
   parts: Pick<FinalPushParts, "ledger" | "logger" | "checker" | "clock">,
-  options: Pick<FinalPushOptions, "storeDir" | "filter" | "outLinkDir" | "paths" | "owns">,
+  options: Pick<
+    FinalPushOptions,
+    "storeDir" | "filter" | "outLinkDir" | "paths" | "owns" | "appeared"
+  >,
 ): Promise<{ toPush: StorePath[]; result: FinalPushResult }> {
-  const { ledger, logger, checker, clock } = parts;
+  const { ledger, logger, checker } = parts;
   const result = emptyFinalPushResult();
   const targets = new Set<StorePath>(options.paths ?? []);
   result.given = targets.size;
@@ -217,22 +258,14 @@ export async function finalPushTargets(
 
   // Out-links and given paths that appeared since the baseline: they count among what appeared.
   const newTargets = new Set<StorePath>();
-  const baseline = await ledger.baseline().catch((error) => {
-    logger.warn(
-      `the store could not be listed at the start (${
-        error instanceof Error ? error.message : error
-      }): nothing to reconcile`,
-    );
-    return undefined;
-  });
-  if (baseline === null) {
+  const appeared = await (options.appeared ?? listAppeared(parts, options.storeDir));
+  if (appeared === null) {
     logger.info("no recorded session in the state directory: nothing to reconcile");
-  } else if (baseline !== undefined) {
-    const listingStarted = clock.now();
+  } else if (appeared !== undefined) {
     const candidates: StorePath[] = [];
     const excluded: StorePath[] = [];
     const notOurs: StorePath[] = [];
-    for (const name of await newNamesIn(options.storeDir, baseline)) {
+    for (const name of appeared.names) {
       const path = storePath(options.storeDir, name);
       const reason = options.filter.reason(path);
       if (reason === "derivation") result.derivations++;
@@ -243,7 +276,7 @@ export async function finalPushTargets(
       else if (targets.has(path)) newTargets.add(path);
       else candidates.push(path);
     }
-    result.reconcileSeconds = (clock.now() - listingStarted) / 1000;
+    result.reconcileSeconds = appeared.seconds;
     if (options.owns !== undefined && candidates.length > 0) {
       // Another job's paths are left alone; only valid ones count (not a failed build's leftovers).
       const ours = await options.owns(candidates);

@@ -62,7 +62,11 @@ export interface DrainOptions {
   readonly timeoutMs?: number;
   /** Interval of `draining: …` progress lines. @default 2000 */
   readonly progressIntervalMs?: number;
-  /** Time for the watcher to deliver the last events before it is closed. @default 100 */
+  /**
+   * Time for the watcher to deliver the last events before it is closed (the
+   * kernel queued them when the build ended; the final push's reconcile
+   * catches any it still missed). @default 25
+   */
   readonly settleMs?: number;
 }
 
@@ -259,7 +263,7 @@ export class StreamingSession {
     const started = clock.now();
     this.#state = "draining";
     this.#changed();
-    await delay(options.settleMs ?? 100, undefined, clock);
+    await delay(options.settleMs ?? 25, undefined, clock);
     this.#parts.watcher.close();
     await this.#consuming;
     await Promise.all(this.#attributing);

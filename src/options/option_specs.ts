@@ -66,9 +66,9 @@ export const TARGET_OPTIONS: readonly OptionSpec[] = [
     type: "string",
     metavar: "cli|api|auto",
     default: "auto",
-    help: "backend attic: the attic CLI when the substitution-only bootstrap or PATH gives one, " +
-      "else the helper's own HTTP client (auto); only the CLI, deferring the push to the end " +
-      "until one is found (cli); only the built-in client (api)",
+    help: "backend attic: an attic CLI on PATH, else the helper's own HTTP client, with nothing " +
+      "fetched before the build (auto); only the CLI, fetched substitution-only, deferring the " +
+      "push to the end until one is found (cli); only the built-in client (api)",
   },
   {
     flag: "keep-endpoint",

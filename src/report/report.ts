@@ -80,6 +80,23 @@ export interface Report {
   readonly transfer: TransferStats | null;
   /** When the end's steps ran (the timeline picture draws them); added in 0.1.0. */
   readonly phases: ReportPhases;
+  /** How the build was started (`exec`, `build`); null for a run that started none. */
+  readonly startup: ReportStartup | null;
+}
+
+/**
+ * What came before the build, in epoch milliseconds: the helper's own
+ * start-up (Deno's, and loading its code) ends at `helperStartedAt`; the
+ * set-up that the build waits for (the cache's configuration for the pull
+ * side, the store watch) ends at `buildStartedAt`.
+ */
+export interface ReportStartup {
+  /** When the helper's code began to run. */
+  readonly helperStartedAt: number;
+  /** When it started the build. */
+  readonly buildStartedAt: number;
+  /** The helper's CPU seconds by then: the rest of `resources.cpuSeconds` went to pushing. */
+  readonly cpuSeconds: number;
 }
 
 /**
@@ -237,6 +254,8 @@ export interface ReportInputs {
   readonly substitution: Substitution | null;
   /** When the build ended and the end's steps ran. @default {@linkcode NO_PHASES} */
   readonly phases?: ReportPhases;
+  /** How the build was started. @default null (no build) */
+  readonly startup?: ReportStartup | null;
 }
 
 /** The sum of two transfer counts, either of which may be absent. */
@@ -313,5 +332,6 @@ export function buildReport(inputs: ReportInputs): Report {
     omitted: { ...summary.omitted },
     transfer: addTransfers(summary.transfer, inputs.transfer),
     phases: inputs.phases ?? NO_PHASES,
+    startup: inputs.startup ?? null,
   };
 }

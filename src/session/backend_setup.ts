@@ -2,16 +2,17 @@
  * Setting up the backend a session pushes with, and (when asked) the pull
  * side. For `nix-copy`, nothing to fetch. For `attic`: read the token (none:
  * pushing is off, said in one line, unless `--strict` makes it an error),
- * write the private config, then by `--attic-client`: bootstrap the CLI
- * (substitution only, pulling from the cache, where the client may be) and
- * say in the log which way was taken, without a client the built-in client
- * (auto) or deferred mode (cli); or the built-in client straight away (api).
+ * write the private config, then by `--attic-client`: an attic CLI on PATH,
+ * else the built-in client, at once (auto); bootstrap the CLI (substitution
+ * only, pulling from the cache, where the client may be) and say in the log
+ * which way was taken, deferred mode without one (cli); or the built-in
+ * client straight away (api).
  *
  * @module
  */
 
 import { writeAtticConfig } from "../attic/attic_config.ts";
-import { bootstrapAtticClient, type BootstrapResult } from "../attic/bootstrap.ts";
+import { bootstrapAtticClient, type BootstrapResult, findOnPath } from "../attic/bootstrap.ts";
 import { AtticApi } from "../attic/attic_api.ts";
 import { NO_TOKEN, noTokenReason, readToken, readTokenFile } from "../attic/token.ts";
 import { AtticApiBackend } from "../backends/attic_api_backend.ts";
@@ -94,7 +95,9 @@ export async function setUpBackend(
     api = atticApiOf(config, ctx, token);
     // The build waits for the cache's configuration (the pull side's substituter and key):
     // ask at once, while the files below are written. The pull side gets the same answer.
-    if (options.pull && config.pull) api.cacheConfig(pullCacheConfigOptions(config)).catch(() => {});
+    if (options.pull && config.pull) {
+      api.cacheConfig(pullCacheConfigOptions(config)).catch(() => {});
+    }
     if (token === null) {
       pushingOff(config, ctx, {
         required: options.requireToken ?? false,
@@ -124,7 +127,11 @@ export async function setUpBackend(
     options.bootstrapTimeoutMs ?? config.bootstrapTimeoutMs,
   );
   if (bootstrap.mode === "built-in") {
-    return { backend: builtInBackend(config, ctx, api, pull.refusal), bootstrap, pull };
+    return {
+      backend: builtInBackend(config, ctx, api, pull.refusal, pull.active ?? false),
+      bootstrap,
+      pull,
+    };
   }
   if (bootstrap.client === null) return { backend: null, bootstrap, pull };
   return {
@@ -184,8 +191,8 @@ async function writeConfig(config: EngineConfig, files: StateFiles, token: strin
 
 /**
  * How the session gets its client, by `--attic-client`: the built-in one
- * (api); the substitution-only bootstrap of the CLI (cli, auto); and, for
- * auto, the built-in client where the bootstrap found no CLI.
+ * (api); a CLI on PATH, else the built-in one (auto); the substitution-only
+ * bootstrap of the CLI (cli).
  */
 async function obtainClient(
   config: EngineConfig,
@@ -205,8 +212,9 @@ async function obtainClient(
     logger.info(`attic client: built-in: ${bootstrap.reason}`);
     return bootstrap;
   }
+  if (config.atticClient === "auto") return autoClient(ctx);
   logger.sectionStart("bootstrap", "fetching the attic client (substitution only)");
-  let bootstrap = await bootstrapAtticClient(system, {
+  const bootstrap = await bootstrapAtticClient(system, {
     installable: config.bootstrapInstallable,
     outLink: files.atticClientLink,
     timeoutMs: Math.max(1, timeoutMs),
@@ -215,19 +223,41 @@ async function obtainClient(
     ...(nixEnv ? { env: nixEnv } : {}),
   });
   logger.sectionEnd("bootstrap");
-  if (bootstrap.client === null && config.atticClient === "auto") {
-    bootstrap = {
-      ...bootstrap,
-      mode: "built-in",
-      reason: `${bootstrap.reason}; --attic-client auto: the built-in client pushes instead`,
-    };
-  }
   logger.info(
-    bootstrap.mode === "built-in"
-      ? `bootstrap: built-in client: ${bootstrap.reason}`
-      : bootstrap.client === null
+    bootstrap.client === null
       ? `bootstrap: deferred mode: ${bootstrap.reason}`
       : `bootstrap: attic client ${bootstrap.client}: ${bootstrap.reason}`,
+  );
+  return bootstrap;
+}
+
+/**
+ * `auto`: an attic CLI the job put on PATH, else the built-in client — at
+ * once. Nothing is fetched before the build: the substitution-only
+ * bootstrap evaluates the user's flake first (a second or more before every
+ * build), and the built-in client costs the build less than the CLI does
+ * (docs/benchmarks.md), so only `cli` fetches the CLI.
+ */
+async function autoClient(ctx: CommandContext): Promise<BootstrapResult> {
+  const onPath = await findOnPath("attic", ctx.system.env.PATH);
+  const bootstrap: BootstrapResult = onPath === null
+    ? {
+      mode: "built-in",
+      client: null,
+      reason: "--attic-client auto: no attic on PATH, the built-in client pushes " +
+        "(--attic-client cli fetches the attic CLI instead)",
+      seconds: 0,
+    }
+    : {
+      mode: "path",
+      client: onPath,
+      reason: `--attic-client auto: ${onPath} from PATH`,
+      seconds: 0,
+    };
+  ctx.logger.info(
+    onPath === null
+      ? `attic client: built-in: ${bootstrap.reason}`
+      : `attic client ${onPath}: ${bootstrap.reason}`,
   );
   return bootstrap;
 }
@@ -266,6 +296,7 @@ function builtInBackend(
   ctx: CommandContext,
   api: AtticApi,
   said: string | null,
+  pulling: boolean,
 ): PushBackend {
   const { system, logger } = ctx;
   const { infos } = storeQueries(system, { storeDir: config.storeDir, env: system.env });
@@ -273,6 +304,7 @@ function builtInBackend(
     cache: config.cache!,
     server: config.server!,
     jobs: config.atticJobs,
+    builtHereIsMissing: pulling,
     onRefused: (error) => {
       if (error.message === said) return;
       logger.warn(`the cache refuses every push, so nothing more is tried: ${error.message}`);

@@ -11,6 +11,7 @@
  */
 
 import { PathTimeline } from "../engine/path_timeline.ts";
+import type { ReportStartup } from "../report/report.ts";
 import { ConfigError, EnvironmentError } from "../errors.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
 import { ensurePrivateDir, type StateFiles, stateFiles } from "../state/state_dir.ts";
@@ -78,7 +79,15 @@ export async function runBuildSession(
       return { status: await runUncached(ctx, command, error), complete: false };
     }
 
-    const status = await runBuild(ctx, command, setup.pull.env, () => yieldCpu(ctx, config.nice));
+    let startup: ReportStartup | undefined;
+    const status = await runBuild(ctx, command, setup.pull.env, () => {
+      startup = {
+        helperStartedAt: system.startedAt,
+        buildStartedAt: system.clock.now(),
+        cpuSeconds: system.resources().cpuSeconds,
+      };
+      yieldCpu(ctx, config.nice);
+    });
     try {
       const finished = await finishSession(ctx, {
         command: name,
@@ -95,6 +104,7 @@ export async function runBuildSession(
         outLinkDir: system.cwd,
         exitCode: status,
         buildEndedAt: system.clock.now(),
+        ...(startup ? { startup } : {}),
         cacheKeyName: setup.pull.keyName,
         ...ownsOption(
           reconcileFilter(

@@ -11,11 +11,22 @@
 
 import type { BootstrapResult } from "../attic/bootstrap.ts";
 import type { PushBackend } from "../backends/push_backend.ts";
-import { finalPush, type FinalPushResult } from "../engine/final_push.ts";
+import {
+  finalPush,
+  type FinalPushOptions,
+  type FinalPushResult,
+  listAppeared,
+} from "../engine/final_push.ts";
 import type { PathTimeline } from "../engine/path_timeline.ts";
 import type { StreamingSession } from "../engine/streaming_session.ts";
 import type { EngineConfig } from "../options/engine_config.ts";
-import { buildReport, formatPushCalls, formatReport, type Report } from "../report/report.ts";
+import {
+  buildReport,
+  formatPushCalls,
+  formatReport,
+  type Report,
+  type ReportStartup,
+} from "../report/report.ts";
 import { type SessionStart, type SessionSummary, summarize } from "../report/session_summary.ts";
 import type { Ledger } from "../state/ledger.ts";
 import type { StorePath } from "../store/store_path.ts";
@@ -61,6 +72,8 @@ export interface FinishInputs {
   readonly exitCode: number | null;
   /** When the build ended (the report's `phases`); null or absent: no build in this run. */
   readonly buildEndedAt?: number | null;
+  /** How the build was started (the report's `startup`); absent: no build in this run. */
+  readonly startup?: ReportStartup;
   /**
    * The session already ended with its own final push at this time: when
    * nothing is left, one line instead of a second report.
@@ -88,7 +101,14 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
   const { config, timeline, streamed } = inputs;
   let summary: SessionSummary;
   let drain = streamed.kind === "recorded" ? streamed.drain ?? null : null;
+  let appeared: FinalPushOptions["appeared"];
   if (streamed.kind === "live") {
+    // The build is over: what it made is in the store. Listing a large store takes a second
+    // and more, so the reconcile's listing runs while the drain pushes.
+    appeared = listAppeared(
+      { ledger: inputs.ledger, logger, clock: system.clock },
+      config.storeDir,
+    );
     // The drain gets most of the time left; the final push reconciles what it could not push.
     const left = inputs.deadline?.leftMs ?? Infinity;
     const startedAt = system.clock.now();
@@ -106,7 +126,7 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
   const backend = await inputs.backend();
   const pushOff = summary.bootstrap?.mode === "off" ? summary.bootstrap.reason : undefined;
   const finalPushStartedAt = system.clock.now();
-  const final = await runFinalPush(ctx, inputs, backend, pushOff);
+  const final = await runFinalPush(ctx, inputs, backend, pushOff, appeared);
   const finalPushEndedAt = system.clock.now();
 
   const ended = inputs.alreadyEnded;
@@ -138,6 +158,7 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
       finalPushStartedAt,
       finalPushEndedAt,
     },
+    startup: inputs.startup ?? null,
   });
   await emitReport(ctx, report, config);
   return { report, complete: report.failed.length === 0 && report.unrecorded === 0 };
@@ -178,6 +199,7 @@ function runFinalPush(
   inputs: FinishInputs,
   backend: PushBackend | null,
   pushOff: string | undefined,
+  appeared: FinalPushOptions["appeared"],
 ): Promise<FinalPushResult> {
   const { system, logger } = ctx;
   const { config } = inputs;
@@ -199,6 +221,7 @@ function runFinalPush(
     push: pushOptions(config),
     timeoutMs: inputs.deadline?.cap(config.drainTimeoutMs) ?? config.drainTimeoutMs,
     ...(pushOff === undefined ? {} : { pushOff }),
+    ...(appeared === undefined ? {} : { appeared }),
   }).finally(() => logger.sectionEnd("final_push"));
 }
 

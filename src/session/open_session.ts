@@ -75,7 +75,7 @@ export async function openSession(
     attribution?.attribution.close();
     throw unreadableStore(config.storeDir, error);
   }
-  const baseline = StoreBaseline.list(config.storeDir);
+  const baseline = StoreBaseline.list(config.storeDir, system.clock);
   let ledger: Ledger;
   try {
     ledger = await Ledger.begin(files, baseline.names());

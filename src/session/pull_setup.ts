@@ -52,6 +52,11 @@ export interface PullSetup {
   readonly refusal: string | null;
   /** The store the job's Nix talks to, where the pull side asked (undefined: it did not ask). */
   readonly store?: NixStoreInfo | null;
+  /**
+   * The job's Nix substitutes from the cache (no daemon ignores it): a path
+   * it built itself was not in the cache when it asked.
+   */
+  readonly active?: boolean;
 }
 
 /**
@@ -142,6 +147,7 @@ export async function setUpPull(
     keyName: keyName(source.publicKey),
     refusal: null,
     store,
+    active: true,
   };
 }
 

@@ -43,15 +43,17 @@ export class StoreBaseline {
    *
    * @example
    * ```ts
-   * const baseline = StoreBaseline.list("/nix/store");
+   * const baseline = StoreBaseline.list("/nix/store", system.clock);
    * // … the build starts; every store event goes to baseline.mention(name) …
    * const names = await baseline.names();
    * ```
    */
   static list(
     storeDir: string,
-    parts: StoreBaselineParts = { list: listStoreNamesAndLocks, now: Date.now },
+    clock: { now(): number },
+    list: StoreBaselineParts["list"] = listStoreNamesAndLocks,
   ): StoreBaseline {
+    const parts: StoreBaselineParts = { list, now: () => clock.now() };
     const started = parts.now();
     const baseline = new StoreBaseline();
     baseline.#names = parts.list(storeDir).then((listed) => {

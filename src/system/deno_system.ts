@@ -51,6 +51,8 @@ export interface DenoSystemOptions {
   readonly fetch?: (input: string | URL, init?: RequestInit) => Promise<Response>;
   /** Gives back what finished children leave in native memory. @default a new one */
   readonly reclaimer?: ChildMemoryReclaimer;
+  /** When the program's code began to run. @default when this system is made */
+  readonly startedAt?: number;
 }
 
 /** The real system. */
@@ -58,6 +60,7 @@ export class DenoSystem implements System {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
   readonly pid = Deno.pid;
+  readonly startedAt: number;
   readonly clock: Clock;
   readonly selfCommand: readonly string[];
   readonly #options: DenoSystemOptions;
@@ -73,6 +76,7 @@ export class DenoSystem implements System {
     this.selfCommand = options.selfCommand;
     this.#hidden = new Set(options.hidden ?? []);
     this.#reclaimer = options.reclaimer ?? new ChildMemoryReclaimer();
+    this.startedAt = options.startedAt ?? this.clock.now();
   }
 
   /** The same system, with `variable` kept from every child but the user's build. */
@@ -81,6 +85,7 @@ export class DenoSystem implements System {
       ...this.#options,
       hidden: [...this.#hidden, variable],
       reclaimer: this.#reclaimer,
+      startedAt: this.startedAt,
     });
   }
 

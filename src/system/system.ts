@@ -119,6 +119,8 @@ export interface System extends CommandRunner, CommandStreamer, HttpClient {
   readonly cwd: string;
   /** Our own process id. */
   readonly pid: number;
+  /** When this process's own code began to run (after Deno's start-up), epoch ms. */
+  readonly startedAt: number;
   readonly clock: Clock;
   /** How to start this helper again (for the detached watcher). */
   readonly selfCommand: readonly string[];

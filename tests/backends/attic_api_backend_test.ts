@@ -16,7 +16,7 @@ import { CACHE } from "../helpers/attic.ts";
 import { testSystem } from "../helpers/context.ts";
 import { buildGraph, newTag, sh } from "../helpers/nix.ts";
 
-function backend(world: ApiWorld): AtticApiBackend {
+function backend(world: ApiWorld, builtHereIsMissing = false): AtticApiBackend {
   const system = testSystem();
   const api = new AtticApi(system, system, {
     server: world.server.url,
@@ -28,6 +28,7 @@ function backend(world: ApiWorld): AtticApiBackend {
   return new AtticApiBackend(api, new NixPathInfoReader(system), {
     cache: CACHE,
     server: world.server.url,
+    builtHereIsMissing,
   });
 }
 
@@ -97,6 +98,47 @@ Deno.test("what the cache is known to hold is not asked about again by later pus
     assertEquals(apiCalls(world, "/get-missing-paths"), asked, "no question for known paths");
     assertEquals(world.uploads().length, uploaded);
     assertEquals(apiCalls(world, "/cache-config/main"), 1, "the cache's configuration once");
+  } finally {
+    await world.dispose();
+  }
+});
+
+Deno.test("where the job's Nix pulls from the cache, paths it built are uploaded without asking; substituted ones are asked about", async () => {
+  const world = await apiWorld();
+  try {
+    const top = await buildGraph(newTag("asked"), { width: 2, depth: 2 });
+    const closure = await closureOf(top);
+    const b = backend(world, true);
+    await b.push([top]);
+    assertEquals(apiCalls(world, "/get-missing-paths"), 0, "every path was built here");
+    assertEquals(b.transfer.uploaded, closure.length);
+
+    // A path that came from elsewhere (substituted from a binary cache: not `ultimate`) is asked.
+    const other = await buildGraph(newTag("fetched"), { width: 1, depth: 1 });
+    const binaryCache = `file://${world.dir}/elsewhere`;
+    for (
+      const [program, ...args] of [
+        ["nix", "copy", "--to", binaryCache, other],
+        ["nix-store", "--delete", other],
+        [
+          "nix-store",
+          "-r",
+          other,
+          "--option",
+          "substituters",
+          binaryCache,
+          "--option",
+          "require-sigs",
+          "false",
+        ],
+      ]
+    ) {
+      const step = await sh(program!, args);
+      assertEquals(step.code, 0, `${program} ${args.join(" ")}: ${step.stderr}`);
+    }
+    await b.push([other]);
+    assertEquals(apiCalls(world, "/get-missing-paths"), 1, "the substituted path was asked about");
+    assert(world.uploads().includes(hashOf(other)), "and uploaded, as the cache lacked it");
   } finally {
     await world.dispose();
   }

@@ -59,7 +59,8 @@ Deno.test("startServerTarget() serves the built-in client's API with a token, th
     assertEquals(target.kind, "attic-server");
     assertEquals(target.pushShell, null);
     const args = target.helperArgs;
-    assertEquals(args[args.indexOf("--attic-client") + 1], "api");
+    // The helper's defaults: no --attic-client (auto), and no attic on PATH, so the built-in client.
+    assertEquals(args.includes("--attic-client"), false);
     const url = args[args.indexOf("--server") + 1]!;
     const token = target.env[args[args.indexOf("--token-variable") + 1]!]!;
     assert(!target.env.PATH!.split(":").some((d) => d.includes("attic_double")));

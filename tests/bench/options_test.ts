@@ -23,19 +23,29 @@ Deno.test("parseBenchArgs() defaults to the full preset, which updates the docs"
     "n100-modelled",
     "n100-modelled-cpu",
     "n500-modelled",
+    "n1000-modelled-cpu",
     "n100-none",
     "n100-fail",
   ]);
-  assertEquals(o.scenarios.map((s) => s.builders), ["sleep", "cpu", "sleep", "sleep", "sleep"]);
-  // Every scenario of the documented run has the built-in client beside the CLI.
+  assertEquals(o.scenarios.map((s) => s.builders), [
+    "sleep",
+    "cpu",
+    "sleep",
+    "cpu",
+    "sleep",
+    "sleep",
+  ]);
+  // Every scenario of the documented run has the defaults (f) beside the CLI (d).
   assert(o.scenarios.every((s) => s.strategies.includes("d") && s.strategies.includes("f")));
+  // The 1,000-derivation one: the baselines, both clients and the build reading the cache.
+  assertEquals(o.scenarios[3]!.strategies.join(""), "abdfh");
 });
 
 Deno.test("parseBenchArgs() --quick keeps a computing scenario and the built-in client, briefly", () => {
   const o = options(["--quick"]);
   assertEquals(o.scenarios.map((s) => [s.id, s.rounds, s.strategies.join("")]), [
-    ["n32-modelled", 3, "abcdef"],
-    ["n32-modelled-cpu", 1, "abdfg"],
+    ["n32-modelled", 3, "abcdefh"],
+    ["n32-modelled-cpu", 1, "abdfgh"],
     ["n32-fail", 1, "bcdef"],
   ]);
 });

@@ -23,7 +23,7 @@ Deno.test("timingTable() shows medians with min–max and ratios to (a)", () => 
 Deno.test("failureTable() shows the share of finished derivations that reached the cache", () => {
   const md = toMarkdown(failureTable(failingSummary));
   assertIncludes(md, "| (b) push at end | 100 (90–110) | 0 | 0 % |");
-  assertIncludes(md, "| (d) attic-ci | 100 (90–110) | 100 | 100 % |");
+  assertIncludes(md, "| (d) attic-ci, attic CLI | 100 (90–110) | 100 | 100 % |");
 });
 
 Deno.test("spread() omits the range of a single sample", () => {

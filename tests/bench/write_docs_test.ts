@@ -62,6 +62,7 @@ Deno.test("markdownSections() gives the headline, machine, parameters and result
     "parameters",
     "results",
     "clients",
+    "goals",
   ]);
   assert(sections.clients!.startsWith("| scenario | all cached × (a), cli / api |"));
   assert(sections.headline!.startsWith("**Headline:** On a 10-derivation build"));
@@ -114,9 +115,48 @@ Deno.test("scenarioNotes() gives the built-in client's requests at the test serv
   const notes = scenarioNotes(entry.result, withHelper);
   assertIncludes(
     notes.join("\n"),
-    "(f) attic-ci api: the test server answered a median 40 API requests per run " +
+    "(f) attic-ci: the test server answered a median 40 API requests per run " +
       "(12 get-missing-paths, 27 uploads of 1.5 MiB in all), 0 refused; 2 request retries; " +
       "the server's own process used 0.4 s of CPU",
   );
-  assertIncludes(notes.join("\n"), "(Deno start-up, store baseline)");
+  // Results without the helper's start-up report say less.
+  assertIncludes(notes.join("\n"), "ms after the helper was spawned (Deno start-up, set-up)");
+});
+
+Deno.test("scenarioNotes() splits the helper's start-up from its set-up, and gives its CPU per path", () => {
+  const entry = results().scenarios[0]!;
+  const f = summary.strategies.find((s) => s.strategy === "f")!;
+  const sample = (median: number) => ({
+    n: 1,
+    min: median,
+    q1: median,
+    median,
+    q3: median,
+    max: median,
+  });
+  const notes = scenarioNotes(entry.result, {
+    ...summary,
+    strategies: [{
+      ...f,
+      startup: sample(0.21),
+      helper: {
+        peakRssMiB: null,
+        cpuSeconds: null,
+        incremental: null,
+        finalPush: null,
+        drainSeconds: null,
+        failed: 0,
+        foreignPaths: 0,
+        requestRetries: 0,
+        setupSeconds: sample(0.12),
+        cpuPerPathMs: sample(2.5),
+      },
+    }],
+  }).join("\n");
+  assertIncludes(
+    notes,
+    "started 210 ms after the helper was spawned: 90 ms its own start-up (Deno's, loading its " +
+      "code), 120 ms its set-up (the cache's configuration for the pull side, the store watch)",
+  );
+  assertIncludes(notes, "the helper used 2.5 ms of CPU per path it pushed.");
 });

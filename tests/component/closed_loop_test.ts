@@ -137,7 +137,7 @@ Deno.test("pipeline 2 resumes where pipeline 1 failed: it substitutes everything
     const log1 = await project.jobLog("nix-build");
     assertIncludes(log1, "demo: l2n1 fails on purpose");
     assertIncludes(log1, `pulling from ${url}main (signatures by main-`);
-    assertIncludes(log1, "bootstrap: built-in client");
+    assertIncludes(log1, "attic client: built-in");
     const finished = (await storePathsOf(tag)).valid;
     assert(finished.length >= 6, `only ${finished.length} paths finished`);
     const stored = new Set(cache.server.stored("main"));
@@ -168,10 +168,15 @@ Deno.test("pipeline 2 resumes where pipeline 1 failed: it substitutes everything
     // The report says what Nix did.
     const report = JSON.parse(await Deno.readTextFile(`${project.scratch}/second.json`));
     assertEquals(report.substitution.fromCache, finished.length);
-    assertEquals(report.substitution.built, did.built.length);
+    // Built here: what Nix built, and the flake's source its evaluation copied into the store.
+    assertEquals(report.substitution.built, did.built.length + 1);
+    assert(
+      report.paths.some((p: { path: string }) => p.path.endsWith("-source")),
+      "the flake's source is among what appeared",
+    );
     assertIncludes(
       log2,
-      `resumed: ${finished.length} paths substituted from the cache, ${did.built.length} built`,
+      `resumed: ${finished.length} paths substituted from the cache, ${did.built.length + 1} built`,
     );
     await assertNothingLeft(project, cache.token, before);
 
@@ -205,7 +210,7 @@ deploy:
   }
 });
 
-Deno.test("only the first pipeline pays for the attic client: a consumer flake's attic-client is pushed by pipeline 1, and pipeline 2's bootstrap substitutes it from the user's own cache and pushes with it", async () => {
+Deno.test("only the first pipeline pays for the attic client: a consumer flake's attic-client is pushed by pipeline 1 (auto: the built-in client), and pipeline 2's bootstrap (attic_client: cli) substitutes it from the user's own cache and pushes with it", async () => {
   const project = await componentProject({
     pipeline: "",
     double: false,
@@ -228,7 +233,7 @@ Deno.test("only the first pipeline pays for the attic client: a consumer flake's
     const first = await project.run([], { env });
     assertEquals(first.code, 0, first.output);
     const log1 = await project.jobLog("nix-build");
-    assertIncludes(log1, "bootstrap: built-in client");
+    assertIncludes(log1, "attic client: built-in");
     const client = (await storePathsOf(tag)).valid.find((p) => p.endsWith("-attic-client"));
     assert(client !== undefined, "the flake's attic-client was built");
     assert(cache.server.stored("main").includes(hashOf(client)), "pipeline 1 pushed the client");
@@ -239,7 +244,11 @@ Deno.test("only the first pipeline pays for the attic client: a consumer flake's
     await Deno.mkdir(project.tmp);
     await deleteStorePathsOf(tag);
 
-    await Deno.writeTextFile(`${project.dir}/.gitlab-ci.yml`, pipeline(`[".#default"]`));
+    // The user who wants the attic CLI (attic_client: cli) gets it from their own cache.
+    await Deno.writeTextFile(
+      `${project.dir}/.gitlab-ci.yml`,
+      pipeline(`[".#default"]\n      attic_client: cli`),
+    );
     const second = await project.run([], { env });
     assertEquals(second.code, 0, second.output);
     const log2 = await project.jobLog("nix-build");

@@ -130,5 +130,6 @@ export function syntheticReport(n: number, options: SyntheticReportOptions = {})
       finalPushStartedAt: finalStart,
       finalPushEndedAt: finalEnd,
     },
+    startup: { helperStartedAt: start - 90, buildStartedAt: start + 30, cpuSeconds: 0.2 },
   };
 }

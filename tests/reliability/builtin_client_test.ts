@@ -24,7 +24,8 @@ Deno.test("503s, a stalled upload and a dropped connection, then 429s with Retry
       {
         name: "503, stall, drop",
         faults: () => {
-          world.server.faults.fail = { status: 503, times: 3, route: "get-missing-paths" };
+          // Uploads: the job built every path, so no get-missing-paths is asked (its Nix pulls).
+          world.server.faults.fail = { status: 503, times: 3, route: "upload-path" };
           world.server.faults.stall = { afterBytes: 0, times: 1 };
           world.server.faults.drop = { afterBytes: 0, times: 1 };
         },

@@ -211,9 +211,10 @@ Deno.test("a disk that fills up while recording is one warning; the build finish
       // 100 outputs: the ledger needs more than its first page of the tmpfs.
       ...graphBuild(tag, { width: 10, depth: 10, sleep: "0.05" }),
     ], { cwd: dir });
+    // The baseline is written once the store is listed, as the build runs.
     await waitFor(
-      () => Deno.stat(`${state}/session.json`).then(() => true, () => false),
-      "the session",
+      () => Deno.stat(`${state}/baseline.txt`).then(() => true, () => false),
+      "the session's baseline",
     );
     // Fill the disk: the ledger's next page cannot be had.
     await sh("sh", ["-c", `dd if=/dev/zero of=${fs.dir}/filler bs=64k 2>/dev/null; true`]);

@@ -5,7 +5,6 @@
  */
 
 import { StoreBaseline } from "../../src/store/store_baseline.ts";
-import { listStoreNames } from "../../src/store/store_listing.ts";
 import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { tempDir } from "../helpers/nix.ts";
 
@@ -39,7 +38,7 @@ Deno.test("StoreBaseline: a listed name is in the baseline unless its lock was l
     `${name(2, "building")}.lock`,
     `${name(3, "lock-only")}.lock`,
   ]);
-  const baseline = StoreBaseline.list("/nix/store", listing.parts);
+  const baseline = StoreBaseline.list("/nix/store", listing.parts, listing.parts.list);
   assertEquals(baseline.seconds, null, "not listed yet");
   listing.end(250);
   assertEquals([...await baseline.names()], [name(1, "old")]);
@@ -48,7 +47,7 @@ Deno.test("StoreBaseline: a listed name is in the baseline unless its lock was l
 
 Deno.test("StoreBaseline: a name an event mentions while the store is listed is not in it, nor after", async () => {
   const listing = controlledListing([name(1, "old"), name(2, "made-now"), name(3, "made-later")]);
-  const baseline = StoreBaseline.list("/nix/store", listing.parts);
+  const baseline = StoreBaseline.list("/nix/store", listing.parts, listing.parts.list);
   // The build made name(2) while the listing ran: its lock was created and removed.
   baseline.mention(`${name(2, "made-now")}.lock`);
   listing.end(10);
@@ -60,10 +59,7 @@ Deno.test("StoreBaseline: a name an event mentions while the store is listed is 
 });
 
 Deno.test("StoreBaseline: a store that cannot be listed rejects when the names are asked for", async () => {
-  const baseline = StoreBaseline.list("/nonexistent/attic-ci-store", {
-    list: listStoreNames,
-    now: Date.now,
-  });
+  const baseline = StoreBaseline.list("/nonexistent/attic-ci-store", { now: () => 0 });
   await assertRejects(() => baseline.names());
   assertEquals(baseline.seconds, null);
 });
@@ -74,7 +70,7 @@ Deno.test("StoreBaseline: lists a real directory's store-path names, locks and t
     for (const entry of [name(1, "a"), name(2, "b"), `${name(2, "b")}.lock`, "not-a-path"]) {
       await Deno.writeTextFile(`${dir}/${entry}`, "");
     }
-    const baseline = StoreBaseline.list(dir);
+    const baseline = StoreBaseline.list(dir, { now: () => 0 });
     assertEquals([...await baseline.names()], [name(1, "a")]);
     assert(baseline.seconds !== null && baseline.seconds >= 0);
   } finally {
