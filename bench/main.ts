@@ -13,6 +13,7 @@ import { ROOT, sh } from "../tests/helpers/nix.ts";
 import { type ServerLaunch, startServerTarget } from "./cache_target.ts";
 import { calibrateCpuLoop } from "./cpu_work.ts";
 import { checkGoals, goalTable } from "./goals.ts";
+import { parseResults } from "./load_results.ts";
 import { describeMachine } from "./machine.ts";
 import { describeNetwork, NO_NETWORK } from "./network.ts";
 import { type BenchOptions, HELP, MAX_JOBS, parseBenchArgs } from "./options.ts";
@@ -133,19 +134,9 @@ async function measure(options: BenchOptions): Promise<BenchResults | null> {
   };
 }
 
-/** Read an earlier results file, summarising its runs again. */
+/** Results read back from `file`, their summaries recomputed. */
 async function reload(file: string): Promise<BenchResults> {
-  const results = JSON.parse(await Deno.readTextFile(file)) as BenchResults;
-  if (results.schema !== "attic-ci/benchmarks@1") {
-    throw new Error(`Cannot render ${file} as its schema is not attic-ci/benchmarks@1`);
-  }
-  return {
-    ...results,
-    scenarios: results.scenarios.map(({ result }) => ({
-      result,
-      summary: summarizeScenario(result),
-    })),
-  };
+  return parseResults(await Deno.readTextFile(file), file);
 }
 
 /** Print the tables and the headline; write the JSON and the docs when asked. */

@@ -36,11 +36,13 @@ export interface AtticApiBackendOptions {
   /** Uploads running at once within one push call. @default 5 */
   readonly jobs?: number;
   /**
-   * The job's Nix substitutes from this cache, so a path it built itself
-   * (Nix's `ultimate`) was not in the cache when Nix asked: it is uploaded
-   * without asking the cache again (a batch of such paths makes no
-   * get-missing-paths request). Were it there after all (another job pushed
-   * it meanwhile), the upload replaces it with the same contents.
+   * The job's Nix substitutes from this cache, so a derivation output it
+   * built itself (Nix's `ultimate`, with a deriver) was not in the cache when
+   * Nix asked before building it: it is uploaded without asking the cache
+   * again (a batch of such paths makes no get-missing-paths request). Were
+   * it there after all (another job pushed it meanwhile), the upload
+   * replaces it with the same contents. Paths added to the store (a flake's
+   * source, `nix-store --add`) were never asked about: they are.
    * @default false: every path is asked about
    */
   readonly builtHereIsMissing?: boolean;
@@ -92,7 +94,7 @@ export class AtticApiBackend implements PushBackend {
       const uploads: PathInfo[] = [];
       const unknown: PathInfo[] = [];
       for (const info of candidates) {
-        (this.#options.builtHereIsMissing && info.ultimate ? uploads : unknown).push(info);
+        (this.#options.builtHereIsMissing && builtHere(info) ? uploads : unknown).push(info);
       }
       const missing = unknown.length === 0 ? new Set<string>() : await this.#api.missingPaths(
         unknown.map((info) => storePathHash(info.path)),
@@ -183,4 +185,9 @@ class Semaphore {
       else this.#free++;
     }
   }
+}
+
+/** A derivation output this machine built (Nix asks its substituters before it builds one). */
+function builtHere(info: PathInfo): boolean {
+  return info.ultimate && info.deriver !== null;
 }

@@ -103,7 +103,7 @@ Deno.test("what the cache is known to hold is not asked about again by later pus
   }
 });
 
-Deno.test("where the job's Nix pulls from the cache, paths it built are uploaded without asking; substituted ones are asked about", async () => {
+Deno.test("where the job's Nix pulls from the cache, outputs it built are uploaded without asking; substituted and added paths are asked about", async () => {
   const world = await apiWorld();
   try {
     const top = await buildGraph(newTag("asked"), { width: 2, depth: 2 });
@@ -139,6 +139,13 @@ Deno.test("where the job's Nix pulls from the cache, paths it built are uploaded
     await b.push([other]);
     assertEquals(apiCalls(world, "/get-missing-paths"), 1, "the substituted path was asked about");
     assert(world.uploads().includes(hashOf(other)), "and uploaded, as the cache lacked it");
+
+    // A path added to the store (no derivation: Nix never asked the cache about it) is asked too.
+    const file = `${world.dir}/added-${crypto.randomUUID()}`;
+    await Deno.writeTextFile(file, crypto.randomUUID());
+    const added = (await sh("nix-store", ["--add", file])).stdout.trim();
+    await b.push([added]);
+    assertEquals(apiCalls(world, "/get-missing-paths"), 2, "the added path was asked about");
   } finally {
     await world.dispose();
   }

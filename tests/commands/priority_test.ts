@@ -1,0 +1,84 @@
+/**
+ * The helper gives the CPU to the build: once the build has started, every
+ * thread of the helper runs at `--nice` (10 by default), while the build it
+ * started keeps its own priority; `--nice 0` leaves the helper as it is; a
+ * value out of range is one line and exit 2. The report says when the build
+ * started and what the helper had spent by then.
+ */
+
+import type { Report } from "../../src/report/report.ts";
+import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
+import { nixCopyArgs, runCli } from "../helpers/cli.ts";
+import { tempDir } from "../helpers/nix.ts";
+
+/**
+ * The build's script: its own nice value, then its parent's (the helper's)
+ * threads', read from /proc (field 19 of `stat`, counted after the name).
+ */
+const PRINT_NICE = [
+  "sh",
+  "-c",
+  [
+    "nice_of() { sed 's/^.*) //' \"$1\" | cut -d' ' -f17; }",
+    // The helper lowers itself right after starting the build: give it that moment.
+    "sleep 0.2",
+    'echo "build $(nice_of /proc/$$/stat)"',
+    'for t in /proc/$PPID/task/*/stat; do echo "helper $(nice_of "$t")"; done',
+  ].join("\n"),
+];
+
+async function execPrinting(...options: string[]) {
+  const dir = await tempDir();
+  try {
+    const result = await runCli([
+      "exec",
+      ...nixCopyArgs(dir, { report: true }),
+      "--no-pull",
+      ...options,
+      "--",
+      ...PRINT_NICE,
+    ], { cwd: dir });
+    const lines = result.stdout.split("\n").filter((line) => line.length > 0);
+    const values = (who: string) =>
+      lines.filter((line) => line.startsWith(`${who} `)).map((line) => Number(line.split(" ")[1]));
+    const report = result.code === 0
+      ? JSON.parse(await Deno.readTextFile(`${dir}/report.json`)) as Report
+      : null;
+    return { result, build: values("build"), helper: values("helper"), report };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("once the build runs, every thread of the helper is at nice 10, and the build keeps its priority", async () => {
+  const { result, build, helper, report } = await execPrinting();
+  assertEquals(result.code, 0, result.stderr);
+  assertEquals(build, [0], "the build runs at the priority the helper was started with");
+  assert(helper.length >= 2, `expected the helper's threads, got ${helper.length}`);
+  assertEquals(new Set(helper), new Set([10]), `the helper's threads: ${helper.join(" ")}`);
+  // The report says how the build was started.
+  const startup = report!.startup!;
+  assert(startup.helperStartedAt <= startup.buildStartedAt, "the helper started before the build");
+  assert(startup.buildStartedAt <= report!.endedAt);
+  assert(startup.cpuSeconds > 0 && startup.cpuSeconds <= report!.resources.cpuSeconds);
+});
+
+Deno.test("--nice 0 leaves the helper at its own priority, and --nice 19 lowers it the most", async () => {
+  const kept = await execPrinting("--nice", "0");
+  assertEquals(kept.result.code, 0, kept.result.stderr);
+  assertEquals(new Set(kept.helper), new Set([0]));
+  const lowest = await execPrinting("--nice", "19");
+  assertEquals(lowest.result.code, 0, lowest.result.stderr);
+  assertEquals(new Set(lowest.helper), new Set([19]));
+  assertEquals(lowest.build, [0]);
+});
+
+Deno.test("a nice value out of range is one line naming --nice, and exit 2 before the build runs", async () => {
+  const { result, build } = await execPrinting("--nice", "20");
+  assertEquals(result.code, 2);
+  assertEquals(build, [], "the build did not run");
+  const lines = result.stderr.trim().split("\n");
+  assertEquals(lines.length, 1, result.stderr);
+  assertIncludes(lines[0]!, "--nice");
+  assertIncludes(lines[0]!, "must be at most 19");
+});
