@@ -108,6 +108,8 @@ export class StreamingSession {
   readonly #scheduler: PushScheduler | null;
   readonly #recorder: PushRecorder;
   readonly #consuming: Promise<void>;
+  /** Called once, at the first overflow. */
+  readonly #behind: Array<() => void> = [];
   #state: "watching" | "draining" | "drained" = "watching";
   /** Counters for status and report. */
   readonly counters: SessionCounters = {
@@ -182,6 +184,7 @@ export class StreamingSession {
       rescan: (reason) => {
         this.counters.rescans++;
         logger.warn(`${reason}; rescanning the store for missed paths`);
+        for (const listener of this.#behind.splice(0)) listener();
       },
       rescanFailed: (error) => logger.warn(`rescan failed: ${error.message}`),
     });
@@ -205,6 +208,23 @@ export class StreamingSession {
   /** How long listing the store for the baseline took; null until it ended. */
   get baselineSeconds(): number | null {
     return this.#options.baseline.seconds;
+  }
+
+  /**
+   * Calls `listener` once, the first time the session falls behind the
+   * build (the watch's queue overflowed): a helper that gave the build its
+   * CPU takes its own priority back.
+   */
+  whenBehind(listener: () => void): void {
+    this.#behind.push(listener);
+  }
+
+  /**
+   * How many times names left the baseline after it was listed (late
+   * events, lost events): a reconcile listed before a change lists again.
+   */
+  get baselineChanges(): number {
+    return this.#options.baseline.changes;
   }
 
   /** `watching`, `draining` or `drained`. */
@@ -357,7 +377,8 @@ async function* observed(
   baseline: StoreBaseline,
 ): AsyncIterable<StoreEvent> {
   for await (const event of events) {
-    if (event.kind !== "rescan") baseline.mention(event.name);
+    if (event.kind === "rescan") baseline.eventsLost();
+    else baseline.mention(event.name);
     attribution.observe(event);
     yield event;
   }

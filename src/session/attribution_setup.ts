@@ -97,16 +97,27 @@ export async function setUpAttribution(
 
 /**
  * What the final push's reconcile may take: every path (`all`, or a session
- * that recorded no attribution), else the paths recorded as this job's.
+ * that recorded no attribution), else the paths recorded as this job's —
+ * and, in the process that streamed (`live`), those its attribution tells
+ * are the job's though the stream never decided them (their events were
+ * lost in an overflow, and the rescan came too late).
  */
 export function reconcileFilter(
   mode: string | undefined,
   owned: OwnedPaths | null,
   derivers: DeriverReader,
+  live: Pick<Attribution, "decide"> | null = null,
 ): ReconcileFilter | undefined {
   if (mode === undefined || mode === "all") return undefined;
   return async (paths) => {
     const ours = new Set(paths.filter((path) => owned?.has(path)));
+    if (live !== null) {
+      const undecided = paths.filter((path) => !ours.has(path));
+      const verdicts = await Promise.all(
+        undecided.map((path) => live.decide(path).catch(() => "unknown" as const)),
+      );
+      undecided.forEach((path, i) => verdicts[i] === "ours" && ours.add(path));
+    }
     const rest = paths.filter((path) => !ours.has(path));
     if (mode === "process" && owned !== null && rest.length > 0) {
       // A path whose roots nobody read (the watcher was gone): the derivation it came from tells.

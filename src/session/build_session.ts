@@ -22,7 +22,7 @@ import type { CommandContext } from "./context.ts";
 import { ownsOption, reconcileFilter, setUpAttribution } from "./attribution_setup.ts";
 import { EndDeadline } from "./end_deadline.ts";
 import { finishSession } from "./finish_session.ts";
-import { yieldCpu } from "./cpu_priority.ts";
+import { FELL_BEHIND, yieldCpu } from "./cpu_priority.ts";
 import { forgetSecrets } from "./job_cleanup.ts";
 import { openSession } from "./open_session.ts";
 import { markSessionEnded } from "./session_record.ts";
@@ -86,7 +86,8 @@ export async function runBuildSession(
         buildStartedAt: system.clock.now(),
         cpuSeconds: system.resources().cpuSeconds,
       };
-      yieldCpu(ctx, config.nice);
+      const cpu = yieldCpu(ctx, config.nice);
+      if (cpu !== null) opened.session.whenBehind(() => cpu.resume(FELL_BEHIND));
     });
     try {
       const finished = await finishSession(ctx, {
@@ -111,6 +112,7 @@ export async function runBuildSession(
             opened.attributionMode,
             opened.owned,
             storeQueries(system, { storeDir: config.storeDir, env: system.env }).derivers,
+            opened.attribution,
           ),
         ),
         // The end of the run starts now, with the build's end.

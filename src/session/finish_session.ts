@@ -105,14 +105,17 @@ export async function finishSession(ctx: CommandContext, inputs: FinishInputs): 
   if (streamed.kind === "live") {
     // The build is over: what it made is in the store. Listing a large store takes a second
     // and more, so the reconcile's listing runs while the drain pushes.
-    appeared = listAppeared(
-      { ledger: inputs.ledger, logger, clock: system.clock },
-      config.storeDir,
-    );
+    const listParts = { ledger: inputs.ledger, logger, clock: system.clock };
+    const changes = streamed.session.baselineChanges;
+    appeared = listAppeared(listParts, config.storeDir);
     // The drain gets most of the time left; the final push reconciles what it could not push.
     const left = inputs.deadline?.leftMs ?? Infinity;
     const startedAt = system.clock.now();
     await streamed.session.drain({ timeoutMs: Math.min(config.drainTimeoutMs, left * 0.6) });
+    // Names left the baseline meanwhile (events the drain saw late, lost ones): list again.
+    if (streamed.session.baselineChanges !== changes) {
+      appeared = listAppeared(listParts, config.storeDir);
+    }
     drain = { startedAt, endedAt: system.clock.now() };
     summary = summarize(streamed.session, timeline, streamed.start, streamed.bootstrap);
   } else {

@@ -16,6 +16,7 @@ import { Ledger } from "../state/ledger.ts";
 import type { OwnedPaths } from "../state/owned_paths.ts";
 import { reason, type StateFiles } from "../state/state_dir.ts";
 import { PathFilter } from "../store/path_filter.ts";
+import type { Attribution } from "../engine/attribution.ts";
 import { StoreBaseline } from "../store/store_baseline.ts";
 import { storeQueries } from "../store/store_queries.ts";
 import type { AttributionSetup } from "./attribution_setup.ts";
@@ -32,6 +33,12 @@ export interface OpenSession {
   readonly attributionMode: string;
   /** Where this job's paths are recorded, or null. */
   readonly owned: OwnedPaths | null;
+  /**
+   * The session's attribution, or null: what it learnt while streaming also
+   * tells the final push of a path the stream never decided (its events
+   * were lost).
+   */
+  readonly attribution: Pick<Attribution, "decide"> | null;
 }
 
 /** Options of {@linkcode openSession}. */
@@ -79,6 +86,8 @@ export async function openSession(
   let ledger: Ledger;
   try {
     ledger = await Ledger.begin(files, baseline.names());
+    const written = ledger;
+    baseline.onChange(() => written.rewriteBaseline());
     await writeSessionRecord(files.session, {
       startedAt,
       pid: system.pid,
@@ -134,6 +143,7 @@ export async function openSession(
     startedAt,
     attributionMode: attribution?.attribution.mode ?? "all",
     owned: attribution?.owned ?? null,
+    attribution: attribution?.attribution ?? null,
   };
 }
 

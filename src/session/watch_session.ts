@@ -13,7 +13,7 @@ import { type BackendSetup, setUpBackend } from "./backend_setup.ts";
 import { setUpAttribution } from "./attribution_setup.ts";
 import type { CommandContext } from "./context.ts";
 import { type OpenSession, openSession } from "./open_session.ts";
-import { yieldCpu } from "./cpu_priority.ts";
+import { FELL_BEHIND, yieldCpu } from "./cpu_priority.ts";
 import { lockHolder, lockSessionOrRefuse, type SessionLock } from "./session_lock.ts";
 import { claimPidfile, refuseSecondWatcher } from "./watcher_process.ts";
 import { StatusWriter } from "./watcher_status.ts";
@@ -86,7 +86,7 @@ export async function watchUntilSignal(
   }
   await claimPidfile(system, files);
   // The build runs elsewhere (the job's script, another shell): this process may yield from now.
-  yieldCpu(ctx, config.nice);
+  const cpu = yieldCpu(ctx, config.nice);
   const status = new StatusWriter(files, {
     pid: system.pid,
     backend: config.backend,
@@ -112,6 +112,7 @@ export async function watchUntilSignal(
         pushOff: setup.bootstrap?.mode === "off",
       },
     );
+    if (cpu !== null) opened.session.whenBehind(() => cpu.resume(FELL_BEHIND));
     await status.write(opened.session);
     logger.info(`watching; stop with SIGINT or SIGTERM (pid ${system.pid})`);
     logger.info(`${await stop.received} received: draining`);

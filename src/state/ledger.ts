@@ -31,8 +31,10 @@ export class Ledger {
   /** Compact: the one record of a long session that grows with every path. */
   readonly #pushed = new StorePathSet();
   readonly #baseline: Promise<ReadonlySet<string> | null>;
-  /** The baseline file being written (a live session's), or null. */
-  readonly #baselineWritten: Promise<void> | null;
+  /** The baseline file's last write (a live session's), or null. */
+  #baselineWritten: Promise<void> | null;
+  /** A write of the baseline is waiting for the one before it. */
+  #rewriteQueued = false;
 
   private constructor(
     files: StateFiles,
@@ -61,15 +63,28 @@ export class Ledger {
     } catch (error) {
       throw unwritable(files, error);
     }
-    const written = baseline.then(async (names) => {
-      try {
-        await writePrivateLines(files.baseline, withHeader(BASELINE_HEADER, names));
-      } catch (error) {
-        throw unwritable(files, error);
-      }
-    });
+    const written = baseline.then((names) => writeBaseline(files, names));
     written.catch(() => {}); // said by whoever waits for it
     return new Ledger(files, baseline, written);
+  }
+
+  /**
+   * Writes a live session's baseline file again, after names left it (an
+   * event that arrived after the listing ended, lost events): a `stop` in
+   * another process reconciles against the file. Writes queue behind one
+   * another, and several asked for meanwhile are one.
+   */
+  rewriteBaseline(): void {
+    const previous = this.#baselineWritten;
+    if (previous === null || this.#rewriteQueued) return;
+    this.#rewriteQueued = true;
+    const written = previous.catch(() => {}).then(async () => {
+      this.#rewriteQueued = false;
+      const names = await this.#baseline;
+      if (names !== null) await writeBaseline(this.#files, names);
+    });
+    written.catch(() => {});
+    this.#baselineWritten = written;
   }
 
   /**
@@ -101,9 +116,9 @@ export class Ledger {
   }
 
   /**
-   * Resolves once a live session's baseline is in its file (at once for a
-   * ledger opened from files); rejects with an {@linkcode EnvironmentError}
-   * when it could not be listed or written.
+   * Resolves once a live session's baseline is in its file, as last asked
+   * (at once for a ledger opened from files); rejects with an
+   * {@linkcode EnvironmentError} when it could not be listed or written.
    */
   baselineWritten(): Promise<void> {
     return this.#baselineWritten ?? Promise.resolve();
@@ -132,6 +147,15 @@ export class Ledger {
       append: true,
       mode: 0o600,
     });
+  }
+}
+
+/** Writes the baseline file; an {@linkcode EnvironmentError} when it cannot. */
+async function writeBaseline(files: StateFiles, names: ReadonlySet<string>): Promise<void> {
+  try {
+    await writePrivateLines(files.baseline, withHeader(BASELINE_HEADER, names));
+  } catch (error) {
+    throw unwritable(files, error);
   }
 }
 

@@ -12,13 +12,17 @@
  *
  * A name left out wrongly is only a path the final push looks at again; a
  * name kept wrongly would be a path never pushed, and cannot happen while
- * the watch's events arrive.
+ * the watch's events arrive. When they do not all arrive (the kernel's
+ * event queue overflowed: a burst of thousands of paths), the events cannot
+ * tell, and the entries themselves do: every listed name whose entry changed
+ * since the watch opened (its ctime: Nix sets a finished path's times, which
+ * changes it) is left out too — one `lstat` per listed name, only then.
  *
  * @module
  */
 
 import { lockedPathName } from "./store_path.ts";
-import { listStoreNamesAndLocks } from "./store_listing.ts";
+import { changedSince, listStoreNamesAndLocks } from "./store_listing.ts";
 
 /** How {@linkcode StoreBaseline} lists and times. */
 export interface StoreBaselineParts {
@@ -26,7 +30,24 @@ export interface StoreBaselineParts {
   readonly list: (storeDir: string) => Promise<Set<string>>;
   /** Epoch milliseconds. */
   readonly now: () => number;
+  /**
+   * Of `names` (entries of `storeDir`), those whose entry changed at or
+   * after `sinceMs` (epoch milliseconds), or is gone
+   * (e.g. {@linkcode changedSince}).
+   */
+  readonly changedSince: (
+    storeDir: string,
+    names: Iterable<string>,
+    sinceMs: number,
+  ) => Promise<string[]>;
 }
+
+/**
+ * How far before the watch opened an entry's change still counts as the
+ * session's: the file system's clock and ours are the same clock, but a
+ * path finished in the same instant must not be kept.
+ */
+const CHANGE_MARGIN_MS = 1_000;
 
 /** The store's names at the start of a session, listed in the background. */
 export class StoreBaseline {
@@ -35,6 +56,14 @@ export class StoreBaseline {
   readonly #mentioned = new Set<string>();
   #listed: Set<string> | null = null;
   #seconds: number | null = null;
+  /** Whether events were lost and the listed names were checked by their entries. */
+  #eventsLost = false;
+  #changes = 0;
+  readonly #listeners: Array<() => void> = [];
+
+  #storeDir = "";
+  #watchOpenedAt = 0;
+  #changedSince: StoreBaselineParts["changedSince"] = changedSince;
 
   private constructor() {}
 
@@ -51,12 +80,16 @@ export class StoreBaseline {
   static list(
     storeDir: string,
     clock: { now(): number },
-    list: StoreBaselineParts["list"] = listStoreNamesAndLocks,
+    parts: Partial<Pick<StoreBaselineParts, "list" | "changedSince">> = {},
   ): StoreBaseline {
-    const parts: StoreBaselineParts = { list, now: () => clock.now() };
-    const started = parts.now();
+    const list = parts.list ?? listStoreNamesAndLocks;
+    const now = () => clock.now();
+    const started = now();
     const baseline = new StoreBaseline();
-    baseline.#names = parts.list(storeDir).then((listed) => {
+    baseline.#storeDir = storeDir;
+    baseline.#watchOpenedAt = started;
+    baseline.#changedSince = parts.changedSince ?? changedSince;
+    baseline.#names = list(storeDir).then((listed) => {
       for (const name of listed) {
         const locked = lockedPathName(name);
         if (locked !== null) {
@@ -67,7 +100,7 @@ export class StoreBaseline {
       for (const name of baseline.#mentioned) listed.delete(name);
       baseline.#mentioned.clear();
       baseline.#listed = listed;
-      baseline.#seconds = (parts.now() - started) / 1000;
+      baseline.#seconds = (now() - started) / 1000;
       return listed;
     });
     // A failed listing is the caller's to say, when it asks for the names.
@@ -88,8 +121,45 @@ export class StoreBaseline {
   /** A store event named `name` (a path or its `.lock`): the session may have made that path. */
   mention(name: string): void {
     const path = lockedPathName(name) ?? name;
-    if (this.#listed !== null) this.#listed.delete(path);
-    else this.#mentioned.add(path);
+    if (this.#listed === null) this.#mentioned.add(path);
+    else if (this.#listed.delete(path)) this.#changed();
+  }
+
+  /**
+   * The watch lost events (its queue overflowed): leaves out every listed
+   * name whose entry changed since the watch opened. Once is enough — a name
+   * made after the listing ended is not in it. {@linkcode names} resolves
+   * after this check.
+   */
+  eventsLost(): void {
+    if (this.#eventsLost) return;
+    this.#eventsLost = true;
+    this.#names = this.#names.then(async (listed) => {
+      const since = this.#watchOpenedAt - CHANGE_MARGIN_MS;
+      const changed = await this.#changedSince(this.#storeDir, listed, since);
+      for (const name of changed) listed.delete(name);
+      if (changed.length > 0) this.#changed();
+      return listed;
+    });
+    this.#names.catch(() => {});
+  }
+
+  /**
+   * Calls `listener` whenever names leave the baseline after it was listed
+   * (a late event, lost events): a baseline kept in a file is written again.
+   */
+  onChange(listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** How many times names left the baseline after it was listed. */
+  get changes(): number {
+    return this.#changes;
+  }
+
+  #changed(): void {
+    this.#changes++;
+    for (const listener of this.#listeners) listener();
   }
 
   /** The baseline once listed; rejects when the store could not be listed. */

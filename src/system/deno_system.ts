@@ -9,7 +9,7 @@
 import process from "node:process";
 import { type Clock, systemClock } from "./clock.ts";
 import { ChildMemoryReclaimer } from "./native_memory.ts";
-import { lowerOwnPriority, type PriorityChange } from "./process_priority.ts";
+import { lowerOwnPriority, type PriorityChange, restoreOwnPriority } from "./process_priority.ts";
 import { FsStoreWatcher } from "./store_watch.ts";
 import {
   type CommandResult,
@@ -327,6 +327,10 @@ export class DenoSystem implements System {
 
   lowerPriority(niceness: number): PriorityChange {
     return lowerOwnPriority(niceness);
+  }
+
+  restorePriority(niceness: number): number {
+    return restoreOwnPriority(niceness);
   }
 
   /** Field 5 of `/proc/<pid>/stat`. */

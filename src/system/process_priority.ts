@@ -12,6 +12,11 @@
  * `nix-store` and `attic` processes the helper starts after share the lower
  * one. A nice value is never raised here (a helper started at 15 stays there).
  *
+ * A helper that falls behind (the store watch's queue overflowed: the build
+ * makes paths faster than a low-priority helper reads whose they are) goes
+ * back to the priority it had ({@linkcode restoreOwnPriority}) where the
+ * system lets it — root, or a raised `RLIMIT_NICE`; elsewhere it says so.
+ *
  * @module
  */
 
@@ -24,6 +29,8 @@ export const MAX_NICENESS = 19;
 export interface PriorityChange {
   /** The nice value the threads have now (the larger of theirs and the one asked for). */
   readonly niceness: number;
+  /** The nice value the process had before (its main thread's). */
+  readonly before: number;
   /** Threads lowered (0 when every thread was at that value or lower already). */
   readonly threads: number;
 }
@@ -44,6 +51,7 @@ export function lowerOwnPriority(niceness: number): PriorityChange {
   }
   let threads = 0;
   let highest = niceness;
+  const before = getPriority(0);
   for (const tid of ownThreads()) {
     let current: number;
     try {
@@ -56,7 +64,7 @@ export function lowerOwnPriority(niceness: number): PriorityChange {
     setPriority(tid, niceness);
     threads++;
   }
-  return { niceness: highest, threads };
+  return { niceness: highest, before, threads };
 }
 
 /** The thread ids of this process (Linux); elsewhere 0, the whole process. */
@@ -67,4 +75,27 @@ function ownThreads(): number[] {
   } catch {
     return [0];
   }
+}
+
+/**
+ * Brings every thread of this process back to nice `niceness` where it is
+ * at a lower priority (a higher value), e.g. to the value it had before
+ * {@linkcode lowerOwnPriority}. Returns the threads changed. Throws when the
+ * system refuses (an unprivileged process may not lower its nice value
+ * unless `RLIMIT_NICE` allows).
+ */
+export function restoreOwnPriority(niceness: number): number {
+  let threads = 0;
+  for (const tid of ownThreads()) {
+    let current: number;
+    try {
+      current = getPriority(tid);
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    if (current <= niceness) continue;
+    setPriority(tid, niceness);
+    threads++;
+  }
+  return threads;
 }

@@ -146,6 +146,12 @@ export interface System extends CommandRunner, CommandStreamer, HttpClient {
    */
   lowerPriority(niceness: number): PriorityChange;
   /**
+   * Brings this process back to nice `niceness` (the value it had before
+   * {@linkcode System.lowerPriority}); returns the threads changed. Throws
+   * when the system refuses.
+   */
+  restorePriority(niceness: number): number;
+  /**
    * Starts `argv` fully detached: no stdin/stdout/stderr shared with us (a
    * GitLab job would wait for them), its own session, our environment minus
    * the hidden variables plus `env`.

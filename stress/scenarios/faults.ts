@@ -300,10 +300,14 @@ const FAULTS: readonly Fault[] = [
           "--",
           ...nixBuild(tag, DISK_BUILD),
         ], { cwd: dir, reportFile: `${dir}/report.json` });
-        await waitFor(
-          () => Deno.stat(`${state}/session.json`).then(() => true, () => false),
-          "the session",
-        );
+        // The session is recorded and its baseline (listed while the build starts) written: what
+        // fills the disk now is the pushes' record.
+        for (const file of ["session.json", "baseline.txt"]) {
+          await waitFor(
+            () => Deno.stat(`${state}/${file}`).then(() => true, () => false),
+            `the session's ${file}`,
+          );
+        }
         const fill = new Deno.Command("sh", {
           args: ["-c", `dd if=/dev/zero of=${fs.dir}/filler bs=64k 2>/dev/null; true`],
         });

@@ -2,7 +2,8 @@
  * The helper gives the CPU to the build: once the build has started, every
  * thread of the helper runs at `--nice` (10 by default), while the build it
  * started keeps its own priority; `--nice 0` leaves the helper as it is; a
- * value out of range is one line and exit 2. The report says when the build
+ * value out of range is one line and exit 2. A helper that falls behind
+ * takes its priority back. The report says when the build
  * started and what the helper had spent by then.
  */
 
@@ -10,6 +11,10 @@ import type { Report } from "../../src/report/report.ts";
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { nixCopyArgs, runCli } from "../helpers/cli.ts";
 import { tempDir } from "../helpers/nix.ts";
+import { RescanningWatcher, testContext } from "../helpers/context.ts";
+import { run } from "../../src/dispatch.ts";
+import { restoreOwnPriority } from "../../src/system/process_priority.ts";
+import { getPriority } from "node:os";
 
 /**
  * The build's script: its own nice value, then its parent's (the helper's)
@@ -81,4 +86,39 @@ Deno.test("a nice value out of range is one line naming --nice, and exit 2 befor
   assertEquals(lines.length, 1, result.stderr);
   assertIncludes(lines[0]!, "--nice");
   assertIncludes(lines[0]!, "must be at most 19");
+});
+
+Deno.test("a helper that falls behind the build (its watch overflowed) takes its priority back, or says why it cannot", async () => {
+  const dir = await tempDir();
+  // In this process: the helper's threads are the test's, and are put back as they were.
+  const before = getPriority(0);
+  try {
+    const t = testContext({ cwd: dir, watchStore: () => new RescanningWatcher(100) });
+    const code = await run([
+      "exec",
+      ...nixCopyArgs(dir),
+      "--no-pull",
+      "--",
+      "sh",
+      "-c",
+      // Long enough for the helper to lower itself and for the first overflow to arrive.
+      "sleep 0.6",
+    ], t.ctx);
+    assertEquals(code, 0, t.log());
+    const log = t.log();
+    const behind = "the build makes paths faster than the helper reads them";
+    if (log.includes(`${behind}: the helper is back at the build's CPU priority`)) {
+      assertEquals(getPriority(0), before, "back at the priority it had");
+    } else {
+      // An unprivileged process may not lower its nice value: one line that says what to do.
+      assertIncludes(log, `${behind}, and the helper cannot take its CPU priority back`);
+      assertIncludes(log, "--nice 0");
+    }
+    assertEquals(log.split(behind).length - 1, 1, "said once, however many overflows");
+  } finally {
+    try {
+      restoreOwnPriority(before);
+    } catch { /* unprivileged: the test process stays lowered */ }
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -11,7 +11,7 @@ import { storeUrlProblem } from "../../src/backends/nix_copy_backend.ts";
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { runCli } from "../helpers/cli.ts";
 import { testSystem } from "../helpers/context.ts";
-import { tempDir } from "../helpers/nix.ts";
+import { graphBuild, newTag, tempDir } from "../helpers/nix.ts";
 
 /** `exec --backend nix-copy --to URL -- sh -c 'exit 3'` in a fresh directory. */
 async function execTo(to: string, ...extra: string[]) {
@@ -33,8 +33,13 @@ async function execTo(to: string, ...extra: string[]) {
       "--",
       "sh",
       "-c",
-      // A new store path for the push to fail on, then the build's own status.
-      `touch '${dir}/ran'; echo ${crypto.randomUUID()} > '${dir}/new'; nix-store --add '${dir}/new'; exit 3`,
+      // New store paths for the push to fail on, then the build's own status. A build that
+      // lasts a moment: its Nix process is seen rooting them however busy the machine (a
+      // `nix-store --add` can exit before a loaded helper reads whose it was).
+      `touch '${dir}/ran'; ${
+        graphBuild(newTag("url"), { width: 1, depth: 1, sleep: "0.3" }).map((arg) => `'${arg}'`)
+          .join(" ")
+      } --no-out-link >/dev/null; exit 3`,
     ], {
       cwd: dir,
       // Nix's own retries of an unreachable cache (download-attempts) only make the test slow.

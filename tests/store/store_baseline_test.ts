@@ -1,7 +1,8 @@
 /**
  * The baseline is listed while the build starts: a name is in it only when
  * nothing says the session may have made it — no lock in the listing, no
- * event naming it or its lock, before or after the listing ended.
+ * event naming it or its lock, before or after the listing ended — and when
+ * events were lost, no change of its entry since the watch opened.
  */
 
 import { StoreBaseline } from "../../src/store/store_baseline.ts";
@@ -38,7 +39,7 @@ Deno.test("StoreBaseline: a listed name is in the baseline unless its lock was l
     `${name(2, "building")}.lock`,
     `${name(3, "lock-only")}.lock`,
   ]);
-  const baseline = StoreBaseline.list("/nix/store", listing.parts, listing.parts.list);
+  const baseline = StoreBaseline.list("/nix/store", listing.parts, listing.parts);
   assertEquals(baseline.seconds, null, "not listed yet");
   listing.end(250);
   assertEquals([...await baseline.names()], [name(1, "old")]);
@@ -47,7 +48,7 @@ Deno.test("StoreBaseline: a listed name is in the baseline unless its lock was l
 
 Deno.test("StoreBaseline: a name an event mentions while the store is listed is not in it, nor after", async () => {
   const listing = controlledListing([name(1, "old"), name(2, "made-now"), name(3, "made-later")]);
-  const baseline = StoreBaseline.list("/nix/store", listing.parts, listing.parts.list);
+  const baseline = StoreBaseline.list("/nix/store", listing.parts, listing.parts);
   // The build made name(2) while the listing ran: its lock was created and removed.
   baseline.mention(`${name(2, "made-now")}.lock`);
   listing.end(10);
@@ -76,4 +77,50 @@ Deno.test("StoreBaseline: lists a real directory's store-path names, locks and t
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("StoreBaseline: when events were lost, names whose entries changed since the watch opened leave it", async () => {
+  const dir = await tempDir();
+  try {
+    const old = name(1, "old");
+    const made = name(2, "made");
+    await Deno.writeTextFile(`${dir}/${old}`, "");
+    await Deno.writeTextFile(`${dir}/${made}`, "");
+    // Back-date `old`'s entry: its ctime cannot be set, so the watches open relative to it.
+    const oldChanged = (await Deno.lstat(`${dir}/${old}`)).ctime!.getTime();
+    // A watch that opened long after both entries were made keeps them, events lost or not.
+    const later = StoreBaseline.list(dir, { now: () => oldChanged + 60_000 });
+    later.eventsLost();
+    assertEquals([...await later.names()].sort(), [old, made]);
+    assertEquals(later.changes, 0);
+    // A watch that opened before they were made, whose events were lost in an overflow: only
+    // their entries tell, and both leave.
+    const earlier = StoreBaseline.list(dir, { now: () => oldChanged - 60_000 });
+    const listed = await earlier.names();
+    assertEquals(listed.size, 2);
+    let changes = 0;
+    earlier.onChange(() => changes++);
+    earlier.eventsLost();
+    earlier.eventsLost(); // once is enough
+    assertEquals([...await earlier.names()], []);
+    assertEquals(listed.size, 0, "the same set, as the ledger holds it");
+    assertEquals([changes, earlier.changes], [1, 1]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("StoreBaseline: a name leaving after the listing is a change; one never listed is not", async () => {
+  const listing = controlledListing([name(1, "old"), name(2, "late")]);
+  const baseline = StoreBaseline.list("/nix/store", listing.parts, listing.parts);
+  let changes = 0;
+  baseline.onChange(() => changes++);
+  baseline.mention(`${name(3, "early")}.lock`);
+  listing.end(5);
+  await baseline.names();
+  baseline.mention(name(9, "never-listed"));
+  assertEquals(changes, 0);
+  baseline.mention(`${name(2, "late")}.lock`);
+  assertEquals(changes, 1);
+  assertEquals([...await baseline.names()], [name(1, "old")]);
 });
