@@ -32,6 +32,14 @@ const PRINT_NICE = [
   ].join("\n"),
 ];
 
+/**
+ * The nice value a helper this test starts is started with: this process's
+ * (0, unless an in-process run of the suite lowered the test runner).
+ */
+function startPriority(): number {
+  return getPriority(0);
+}
+
 async function execPrinting(...options: string[]) {
   const dir = await tempDir();
   try {
@@ -58,9 +66,14 @@ async function execPrinting(...options: string[]) {
 Deno.test("once the build runs, every thread of the helper is at nice 10, and the build keeps its priority", async () => {
   const { result, build, helper, report } = await execPrinting();
   assertEquals(result.code, 0, result.stderr);
-  assertEquals(build, [0], "the build runs at the priority the helper was started with");
+  const base = startPriority();
+  assertEquals(build, [base], "the build runs at the priority the helper was started with");
   assert(helper.length >= 2, `expected the helper's threads, got ${helper.length}`);
-  assertEquals(new Set(helper), new Set([10]), `the helper's threads: ${helper.join(" ")}`);
+  assertEquals(
+    new Set(helper),
+    new Set([Math.max(base, 10)]),
+    `the helper's threads: ${helper.join(" ")}`,
+  );
   // The report says how the build was started.
   const startup = report!.startup!;
   assert(startup.helperStartedAt <= startup.buildStartedAt, "the helper started before the build");
@@ -71,11 +84,11 @@ Deno.test("once the build runs, every thread of the helper is at nice 10, and th
 Deno.test("--nice 0 leaves the helper at its own priority, and --nice 19 lowers it the most", async () => {
   const kept = await execPrinting("--nice", "0");
   assertEquals(kept.result.code, 0, kept.result.stderr);
-  assertEquals(new Set(kept.helper), new Set([0]));
+  assertEquals(new Set(kept.helper), new Set([startPriority()]));
   const lowest = await execPrinting("--nice", "19");
   assertEquals(lowest.result.code, 0, lowest.result.stderr);
   assertEquals(new Set(lowest.helper), new Set([19]));
-  assertEquals(lowest.build, [0]);
+  assertEquals(lowest.build, [startPriority()]);
 });
 
 Deno.test("a nice value out of range is one line naming --nice, and exit 2 before the build runs", async () => {

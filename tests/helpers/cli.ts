@@ -4,6 +4,8 @@
  * @module
  */
 
+import { getPriority } from "node:os";
+import { restoreOwnPriority } from "../../src/system/process_priority.ts";
 import { run } from "../../src/dispatch.ts";
 import { v8FlagsArgument } from "../../src/system/v8_flags.ts";
 import { testContext } from "./context.ts";
@@ -51,8 +53,17 @@ export async function runInProcess(
     ...(options.env ? { env: options.env } : {}),
     ...(options.clearEnv ? { clearEnv: true } : {}),
   });
-  const code = await run(args, t.ctx);
-  return { code, stdout: t.stdout(), stderr: t.log() };
+  // The helper lowers its own priority once the build runs (--nice): here that is the test
+  // runner's, which is put back where the system allows, so later tests start at their own.
+  const priority = getPriority(0);
+  try {
+    const code = await run(args, t.ctx);
+    return { code, stdout: t.stdout(), stderr: t.log() };
+  } finally {
+    try {
+      restoreOwnPriority(priority);
+    } catch { /* unprivileged: the runner stays lowered */ }
+  }
 }
 
 /** The report written with `--report FILE`. */
