@@ -106,7 +106,9 @@ export function headline(results: BenchResults): string {
       );
     if (clients.length > 0) {
       parts.push(
-        `when ${computing.result.scenario.shape.nodes} builders computed instead of sleeping, ` +
+        `when the ${
+          computing.result.scenario.shape.nodes.toLocaleString("en-US")
+        } derivations computed instead of sleeping, ` +
           `the build took ${clients.join(", ")}`,
       );
     }

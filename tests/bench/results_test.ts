@@ -23,7 +23,7 @@ Deno.test("headline() says what computing builders cost, with the defaults, the 
   assert(text.startsWith("On a 10-derivation build with a modelled network"), text);
   assertIncludes(
     text,
-    "when 10 builders computed instead of sleeping, the build took +8.0 % with the defaults " +
+    "when the 10 derivations computed instead of sleeping, the build took +8.0 % with the defaults " +
       "(everything cached at 1.11×), +15.0 % through the attic CLI (everything cached at 1.20×)",
   );
 });
