@@ -172,6 +172,13 @@ async function finishRecorded(
     ctx.logger.info(`error: ${error.message}`);
   }
   const ledger = await Ledger.open(files);
+  if (stopped.summary === null && ended === undefined && record !== null) {
+    // A watcher killed before its drain may not have named what the build made while the
+    // baseline was listed (the build had started): its entries, changed since, tell.
+    await ledger.distrustBaselineSince(config.storeDir, record.startedAt - 1_000).catch(
+      (error) => ctx.logger.warn(`cannot check the baseline against the store: ${error.message}`),
+    );
+  }
   const summary = stopped.summary ?? {
     ...emptySummary(ctx.system.clock.now()),
     // A watcher killed before its drain wrote no summary; its ledger still says what it pushed,

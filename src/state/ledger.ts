@@ -11,6 +11,7 @@
 import { EnvironmentError, StateFileError } from "../errors.ts";
 import { isStorePathName, type StorePath, storePathName } from "../store/store_path.ts";
 import { StorePathSet } from "../store/store_path_set.ts";
+import { changedSince } from "../store/store_listing.ts";
 import {
   readOptional,
   reason,
@@ -122,6 +123,21 @@ export class Ledger {
    */
   baselineWritten(): Promise<void> {
     return this.#baselineWritten ?? Promise.resolve();
+  }
+
+  /**
+   * Leaves out of the baseline (in memory) every name whose store entry
+   * changed at or after `sinceMs` (epoch ms): for a session whose watcher
+   * was killed before it could name what the build made while the baseline
+   * was being listed. Returns how many names left it.
+   */
+  async distrustBaselineSince(storeDir: string, sinceMs: number): Promise<number> {
+    const names = await this.#baseline;
+    if (names === null) return 0;
+    const changed = await changedSince(storeDir, names, sinceMs);
+    const editable = names as Set<string>;
+    for (const name of changed) editable.delete(name);
+    return changed.length;
   }
 
   /** Whether `path` was recorded as pushed. */

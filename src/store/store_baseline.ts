@@ -45,7 +45,8 @@ export interface StoreBaselineParts {
 /**
  * How far before the watch opened an entry's change still counts as the
  * session's: the file system's clock and ours are the same clock, but a
- * path finished in the same instant must not be kept.
+ * ctime is read to the second, so one finished just after the watch opened
+ * reads up to a second earlier.
  */
 const CHANGE_MARGIN_MS = 1_000;
 

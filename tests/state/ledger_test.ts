@@ -52,6 +52,29 @@ Deno.test("names that leave a live baseline after it was written are left out of
   }
 });
 
+Deno.test("a killed watcher's baseline is checked against the store: entries changed since the session started leave it", async () => {
+  const dir = await tempDir();
+  try {
+    const store = `${dir}/store`;
+    await Deno.mkdir(store);
+    const old = `${"1".padStart(32, "0")}-old`;
+    const made = `${"2".padStart(32, "0")}-made-while-listing`;
+    await Deno.writeTextFile(`${store}/${old}`, "");
+    const oldChanged = (await Deno.lstat(`${store}/${old}`)).ctime!.getTime();
+    const files = stateFiles(dir);
+    await (await Ledger.begin(files, Promise.resolve(new Set([old, made])))).baselineWritten();
+    // A later change by the clock: a ctime is read to the second here.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await Deno.writeTextFile(`${store}/${made}`, "");
+    const reopened = await Ledger.open(files);
+    // The session started after `old` was made, before `made` was.
+    assertEquals(await reopened.distrustBaselineSince(store, oldChanged + 1_000), 1);
+    assertEquals([...(await reopened.baseline())!], [old]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("writePrivateLines ends every line, leaves no temporary file, and replaces the old file", async () => {
   const dir = await tempDir();
   try {
