@@ -49,22 +49,27 @@ export function lowerOwnPriority(niceness: number): PriorityChange {
   if (!Number.isInteger(niceness) || niceness < 0 || niceness > MAX_NICENESS) {
     throw new RangeError(`a nice value is 0 to ${MAX_NICENESS}, not ${niceness}`);
   }
-  let threads = 0;
-  let highest = niceness;
   const before = getPriority(0);
-  for (const tid of ownThreads()) {
-    let current: number;
-    try {
-      current = getPriority(tid);
-    } catch {
-      continue; // the thread ended meanwhile
-    }
+  let highest = niceness;
+  let threads = 0;
+  for (const { tid, current } of ownThreadPriorities()) {
     highest = Math.max(highest, current);
     if (current >= niceness) continue;
     setPriority(tid, niceness);
     threads++;
   }
   return { niceness: highest, before, threads };
+}
+
+/** Each live thread of this process with its nice value (a thread that ended meanwhile is left out). */
+function ownThreadPriorities(): Array<{ tid: number; current: number }> {
+  const threads: Array<{ tid: number; current: number }> = [];
+  for (const tid of ownThreads()) {
+    try {
+      threads.push({ tid, current: getPriority(tid) });
+    } catch { /* the thread ended meanwhile */ }
+  }
+  return threads;
 }
 
 /** The thread ids of this process (Linux); elsewhere 0, the whole process. */
@@ -86,13 +91,7 @@ function ownThreads(): number[] {
  */
 export function restoreOwnPriority(niceness: number): number {
   let threads = 0;
-  for (const tid of ownThreads()) {
-    let current: number;
-    try {
-      current = getPriority(tid);
-    } catch {
-      continue; // the thread ended meanwhile
-    }
+  for (const { tid, current } of ownThreadPriorities()) {
     if (current <= niceness) continue;
     setPriority(tid, niceness);
     threads++;
