@@ -14,6 +14,18 @@ const count = z.number().int().nonnegative();
 const time = z.number().finite();
 const at = time.nullable().default(null);
 
+/**
+ * What the built-in client moved (the report's and the watcher's summary
+ * `transfer`): one schema wherever a file holds it.
+ */
+export const TransferSchema = z.object({
+  uploaded: count,
+  uploadedBytes: count,
+  alreadyCached: count,
+  fromUpstream: count,
+  requestRetries: count,
+});
+
 const SavedReportSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),
   command: z.string(),
@@ -46,13 +58,7 @@ const SavedReportSchema = z.object({
     phase: z.enum(["incremental", "final"]),
   })),
   omitted: z.object({ paths: count, pushCalls: count }).default({ paths: 0, pushCalls: 0 }),
-  transfer: z.object({
-    uploaded: count,
-    uploadedBytes: count,
-    alreadyCached: count,
-    fromUpstream: count,
-    requestRetries: count,
-  }).nullable().default(null),
+  transfer: TransferSchema.nullable().default(null),
   phases: z.object({
     buildEndedAt: at,
     drainStartedAt: at,

@@ -93,17 +93,19 @@ export async function setUpBackend(
   if (bootstrap === undefined) {
     token = await readToken(config.tokenVariable, system.env);
     api = atticApiOf(config, ctx, token);
-    // The build waits for the cache's configuration (the pull side's substituter and key):
-    // ask at once, while the files below are written. The pull side gets the same answer.
-    if (options.pull && config.pull) {
-      api.cacheConfig(pullCacheConfigOptions(config)).catch(() => {});
-    }
+    // A missing token that must not be missing ends the run here, before any request.
     if (token === null) {
       pushingOff(config, ctx, {
         required: options.requireToken ?? false,
         quiet: options.quietWhenOff ?? false,
       });
-    } else await writeConfig(config, files, token);
+    }
+    // The build waits for the cache's configuration (the pull side's substituter and key):
+    // ask at once, while the files below are written. The pull side gets the same answer.
+    if (options.pull && config.pull) {
+      api.cacheConfig(pullCacheConfigOptions(config)).catch(() => {});
+    }
+    if (token !== null) await writeConfig(config, files, token);
   } else {
     // The detached watcher never sees the token variable: it reads the file `start` wrote.
     token = await readTokenFile(files.token);

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { BOOTSTRAP_MODES } from "../attic/bootstrap.ts";
 import type { SessionSummary } from "../report/session_summary.ts";
+import { TransferSchema } from "../report/saved_report.ts";
 import type { StateFiles } from "../state/state_dir.ts";
 import { readStateFile, writeStateFile } from "../state/state_file.ts";
 
@@ -52,13 +53,7 @@ const SessionSummarySchema: z.ZodType<SessionSummary> = z.object({
   })),
   unrecorded: count,
   omitted: z.object({ paths: count, pushCalls: count }).default({ paths: 0, pushCalls: 0 }),
-  transfer: z.object({
-    uploaded: count,
-    uploadedBytes: count,
-    alreadyCached: count,
-    fromUpstream: count,
-    requestRetries: count,
-  }).nullable().default(null),
+  transfer: TransferSchema.nullable().default(null),
 });
 
 const WatcherReportSchema = z.object({

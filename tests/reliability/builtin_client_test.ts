@@ -64,7 +64,7 @@ Deno.test("503s, a stalled upload and a dropped connection, then 429s with Retry
       assertEquals(valid.length, 10);
       const stored = world.stored();
       const lost = valid.filter((path) => !stored.has(hashOf(path)));
-      assertEquals(lost, [], `${scenario.name}: nothing lost`);
+      assertEquals(lost, [], `${scenario.name}: nothing lost\n${result.stderr}`);
       const json = await readReport(report) as unknown as FaultReport;
       assertEquals(json.failed, [], scenario.name);
       assert(
