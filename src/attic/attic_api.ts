@@ -111,6 +111,15 @@ export class AtticApi {
   /** Retries made (every request, every reason), for the report. */
   retries = 0;
 
+  /**
+   * Forgets that the server looked unavailable, so the next request goes out
+   * at once. The final push calls it: it is the last chance to push, and a
+   * short build would otherwise end inside the pause a failure earlier began.
+   */
+  forgetUnavailable(): void {
+    this.#unavailable = null;
+  }
+
   /** @param http how to send requests; @param streamer how to run `nix-store --dump`; @param options server, cache, token, policy */
   constructor(http: HttpClient, streamer: CommandStreamer, options: AtticApiOptions) {
     this.#http = http;
@@ -268,7 +277,16 @@ export class AtticApi {
     };
     const retries = retriesHere ?? o.retries ?? 3;
     const down = this.#unavailable;
-    if (down !== null && o.clock.now() < down.until) throw down.error;
+    if (down !== null && o.clock.now() < down.until) {
+      throw new AtticApiError(
+        `${request}: not sent, as the server failed a request through every retry ` +
+          `(${down.error.message}); asked again in ${
+            Math.ceil((down.until - o.clock.now()) / 1000)
+          } s`,
+        down.error.status,
+        { retryable: true },
+      );
+    }
     for (let attempt = 0;; attempt++) {
       let error: AtticApiError;
       try {

@@ -74,6 +74,11 @@ export class AtticApiBackend implements PushBackend {
     return { ...this.#counts, requestRetries: this.#api.retries };
   }
 
+  /** The next push asks the server even if it failed every retry a moment ago. */
+  tryAfresh(): void {
+    this.#api.forgetUnavailable();
+  }
+
   /** Pushes `paths` and their closures; see the module documentation. */
   async push(paths: readonly StorePath[], options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#refused !== null) throw new BackendRefusedError(this.#refused.message);

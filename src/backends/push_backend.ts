@@ -20,6 +20,12 @@ export interface PushBackend {
   push(paths: readonly StorePath[], options?: { signal?: AbortSignal }): Promise<void>;
   /** What was transferred, where the backend knows it (the built-in Attic client). */
   readonly transfer?: TransferStats;
+  /**
+   * Forgets earlier failures that make the backend fail pushes at once for a
+   * while (the built-in client's pause after a server failed every retry):
+   * the final push, the last chance, tries the cache afresh.
+   */
+  tryAfresh?(): void;
 }
 
 /** What a backend that talks to the cache itself counted. */

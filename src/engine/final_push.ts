@@ -182,6 +182,7 @@ export async function finalPush(
     for (const path of toPush) result.failed.set(path, "no backend available to push with");
     return result;
   }
+  parts.backend.tryAfresh?.();
   const now = clock.now();
   for (const path of toPush) parts.timeline.detected(path, now, "final");
   const size = options.batchSize ?? 100;

@@ -245,3 +245,30 @@ Deno.test("a server down through every retry fails later requests at once for a 
     await world.dispose();
   }
 });
+
+Deno.test("a request refused during the pause says why it was not sent; forgetting the pause sends the next one at once", async () => {
+  const world = await apiWorld();
+  try {
+    let calls = 0;
+    const down: HttpClient = {
+      fetch: () => {
+        calls++;
+        return Promise.reject(new TypeError("connection refused"));
+      },
+    };
+    const c = client(world, { retries: 0 }, down);
+    await assertRejects(() => c.api.missingPaths(["0".repeat(32)]), "cannot reach");
+    const paused = await assertRejects(() => c.api.missingPaths(["0".repeat(32)]), "not sent");
+    assertIncludes(
+      paused.message,
+      "failed a request through every retry (cache-config: cannot reach",
+    );
+    assertIncludes(paused.message, "asked again in 30 s");
+    assertEquals(calls, 1, "the paused request was not sent");
+    c.api.forgetUnavailable();
+    await assertRejects(() => c.api.missingPaths(["0".repeat(32)]), "cannot reach");
+    assertEquals(calls, 2, "sent at once after the pause was forgotten");
+  } finally {
+    await world.dispose();
+  }
+});

@@ -5,7 +5,7 @@
  * streamed with the helper's memory close to what it uses for a small one.
  */
 
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { apiWorld, hashOf } from "../helpers/attic_api.ts";
 import { isTokenFile, SecretScan } from "../helpers/attic.ts";
 import { readReport, runCli } from "../helpers/cli.ts";
@@ -76,6 +76,45 @@ Deno.test("503s, a stalled upload and a dropped connection, then 429s with Retry
     }
     assert(world.server.requests.some((r) => r.stalled), "an upload stalled");
     assert(world.server.requests.some((r) => r.dropped), "a connection was dropped");
+  } finally {
+    await world.dispose();
+  }
+});
+
+Deno.test("a server that failed every retry early in a short build: the final push does not wait out the pause, and pushes what was paused", async () => {
+  const world = await apiWorld();
+  try {
+    const tag = newTag("pause");
+    // A chain, one path at a time: the first upload gets both 503s (its try and its one retry),
+    // so the client pauses requests to the server for 30 s, longer than the whole build.
+    world.server.faults.fail = { status: 503, times: 2, route: "upload-path" };
+    const result = await runCli(
+      [
+        "exec",
+        ...world.args(
+          "--state-dir",
+          `${world.dir}/${tag}`,
+          "--retries",
+          "1",
+          "--retry-delay",
+          "0.1",
+        ),
+        "--",
+        ...graphBuild(tag, { width: 1, depth: 3, sleep: "0.5" }),
+      ],
+      { env: world.env, cwd: world.dir },
+    );
+    assertEquals(result.code, 0, result.stderr);
+    assertIncludes(result.stderr, "not sent, as the server failed a request through every retry");
+    const { valid } = await storePathsOf(tag);
+    assertEquals(valid.length, 4);
+    const stored = world.stored();
+    assertEquals(
+      valid.filter((path) => !stored.has(hashOf(path))),
+      [],
+      `nothing lost\n${result.stderr}`,
+    );
+    assertEquals(world.server.faults.fail?.times, 0, "both 503s were answered");
   } finally {
     await world.dispose();
   }
