@@ -222,7 +222,7 @@ export class AtticApi {
     // Most paths of a build are small: their NAR is written here (and checked against the
     // store's hash) instead of by a nix-store process each.
     const nar = info.nar_size <= IN_PROCESS_NAR_LIMIT
-      ? await smallNar(info.store_path, info.nar_hash)
+      ? smallNar(info.store_path, info.nar_hash)
       : null;
     const json = await this.#request("upload-path", { upload }, signal, async (attempt) => {
       const send = (body: ReadableStream<Uint8Array>) =>
@@ -329,10 +329,18 @@ export class AtticApi {
     const o = this.#options;
     const stallMs = o.stallTimeoutMs ?? 60_000;
     const stalled = new AbortController();
-    let timer = o.clock.setTimeout(() => stalled.abort(), stallMs);
+    // Progress comes with every chunk: it only notes the time, and the one timer, when it
+    // fires, sleeps again for what is left of the window since the last progress.
+    let lastProgress = o.clock.now();
+    const watch = (ms: number) =>
+      o.clock.setTimeout(() => {
+        const idle = o.clock.now() - lastProgress;
+        if (idle >= stallMs) stalled.abort();
+        else timer = watch(stallMs - idle);
+      }, ms);
+    let timer = watch(stallMs);
     const progress = () => {
-      o.clock.clearTimeout(timer);
-      timer = o.clock.setTimeout(() => stalled.abort(), stallMs);
+      lastProgress = o.clock.now();
     };
     const attemptSignal = signal ? AbortSignal.any([signal, stalled.signal]) : stalled.signal;
     try {

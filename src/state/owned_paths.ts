@@ -60,11 +60,16 @@ export class OwnedPaths {
     return this.#paths.size;
   }
 
-  /** Records `paths` as this job's (appended to the file at once; kept in memory if that fails). */
+  /**
+   * Records `paths` as this job's: appended to the file at once, synchronously
+   * (paths come one by one, and a small append costs less than a hop to the
+   * runtime's blocking pool); kept in memory if that fails (which rejects).
+   */
+  // deno-lint-ignore require-await -- a failed write rejects, as callers expect of a record
   async add(paths: Iterable<StorePath>): Promise<void> {
     const fresh = [...paths].filter((path) => !this.#paths.has(path));
     if (fresh.length === 0) return;
     for (const path of fresh) this.#paths.add(path);
-    await Deno.writeTextFile(this.#file, fresh.join("\n") + "\n", { append: true, mode: 0o600 });
+    Deno.writeTextFileSync(this.#file, fresh.join("\n") + "\n", { append: true, mode: 0o600 });
   }
 }

@@ -6,6 +6,10 @@
  * that differs (changed on disk, or a file-system feature this writer does
  * not know) is dumped by Nix instead, never sent wrong.
  *
+ * The files are read with synchronous calls: a small path's few reads cost
+ * less on the helper's thread than a hop to the runtime's blocking pool and
+ * back for each, and the NAR is never more than {@linkcode IN_PROCESS_NAR_LIMIT}.
+ *
  * The format (Eelco Dolstra's thesis, fig. 5.2; Nix's `libutil/archive.cc`):
  * strings as a little-endian 64-bit length, the bytes, zero padding to 8; a
  * node is `( type regular [executable ""] contents <bytes> )`,
@@ -15,7 +19,7 @@
  * @module
  */
 
-import { toHex } from "./nar_hash.ts";
+import { createHash } from "node:crypto";
 
 /** NARs up to this size are written in-process (larger ones stream from `nix-store --dump`). */
 export const IN_PROCESS_NAR_LIMIT = 1024 * 1024;
@@ -53,15 +57,15 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** Writes the node at `path` into `nar`; false once the NAR would pass `limit`. */
-async function writeNode(path: string, nar: NarBuffer, limit: number): Promise<boolean> {
+function writeNode(path: string, nar: NarBuffer, limit: number): boolean {
   if (nar.size > limit) return false;
-  const info = await Deno.lstat(path);
+  const info = Deno.lstatSync(path);
   nar.string("(");
   nar.string("type");
   if (info.isSymlink) {
     nar.string("symlink");
     nar.string("target");
-    nar.string(await Deno.readLink(path));
+    nar.string(Deno.readLinkSync(path));
   } else if (info.isFile) {
     nar.string("regular");
     if (((info.mode ?? 0) & 0o100) !== 0) {
@@ -70,12 +74,12 @@ async function writeNode(path: string, nar: NarBuffer, limit: number): Promise<b
     }
     nar.string("contents");
     if (nar.size + info.size > limit) return false;
-    nar.bytes(await Deno.readFile(path));
+    nar.bytes(Deno.readFileSync(path));
   } else if (info.isDirectory) {
     nar.string("directory");
     const encoder = new TextEncoder();
     const names: Uint8Array[] = [];
-    for await (const entry of Deno.readDir(path)) names.push(encoder.encode(entry.name));
+    for (const entry of Deno.readDirSync(path)) names.push(encoder.encode(entry.name));
     names.sort(compareBytes);
     const decoder = new TextDecoder();
     for (const name of names) {
@@ -84,7 +88,7 @@ async function writeNode(path: string, nar: NarBuffer, limit: number): Promise<b
       nar.string("name");
       nar.bytes(name);
       nar.string("node");
-      if (!(await writeNode(`${path}/${decoder.decode(name)}`, nar, limit))) return false;
+      if (!writeNode(`${path}/${decoder.decode(name)}`, nar, limit)) return false;
       nar.string(")");
     }
   } else {
@@ -99,25 +103,25 @@ async function writeNode(path: string, nar: NarBuffer, limit: number): Promise<b
  * `narHash` (`sha256:<hex>`); null otherwise (too large, different, or
  * unreadable: dump it with Nix).
  */
-export async function smallNar(
+export function smallNar(
   path: string,
   narHash: string,
   limit = IN_PROCESS_NAR_LIMIT,
-): Promise<Uint8Array | null> {
+): Uint8Array | null {
   const nar = new NarBuffer();
   nar.string("nix-archive-1");
   try {
-    if (!(await writeNode(path, nar, limit))) return null;
+    if (!writeNode(path, nar, limit)) return null;
   } catch {
     return null;
   }
   const bytes = new Uint8Array(nar.size);
+  const hash = createHash("sha256");
   let at = 0;
   for (const chunk of nar.chunks) {
     bytes.set(chunk, at);
+    hash.update(chunk);
     at += chunk.length;
   }
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const hash = `sha256:${toHex(digest)}`;
-  return hash === narHash ? bytes : null;
+  return `sha256:${hash.digest("hex")}` === narHash ? bytes : null;
 }
