@@ -300,7 +300,7 @@ export class AtticApi {
       }
       if (error.retryable && attempt >= retries) {
         // Unavailable through every retry: later requests fail at once for a while instead of
-        // each waiting out its own retries (the scheduler and the final push try again later).
+        // each waiting out its own retries (the final push asks again: forgetUnavailable).
         this.#unavailable = { until: o.clock.now() + (o.maxRetryDelayMs ?? 30_000), error };
       }
       if (!error.retryable || attempt >= retries) throw error;
