@@ -78,8 +78,6 @@ export class NixDatabase {
   #db: DatabaseSync | null = null;
   readonly #statements = new Map<string, StatementSync>();
   #idleTimer: ReturnType<typeof setTimeout> | null = null;
-  /** When the last query ended (`Date.now()`). */
-  #lastUsed = 0;
 
   /** @param file the database, e.g. `/nix/var/nix/db/db.sqlite` */
   constructor(file: string) {
@@ -211,33 +209,21 @@ export class NixDatabase {
    * a query that fails closes it, so the next one starts afresh.
    */
   #with<T>(query: (db: DatabaseSync) => T): T {
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     try {
       return query(this.#db ??= open(this.file));
     } catch (error) {
       this.close();
       throw error;
     } finally {
-      this.#lastUsed = Date.now();
-      if (this.#db !== null && this.#idleTimer === null) this.#closeWhenIdle(IDLE_CLOSE_MS);
+      if (this.#db !== null) {
+        const timer = setTimeout(() => this.close(), IDLE_CLOSE_MS);
+        // An idle connection never keeps the helper alive.
+        if (typeof timer === "number") Deno.unrefTimer(timer);
+        else timer.unref();
+        this.#idleTimer = timer;
+      }
     }
-  }
-
-  /**
-   * Closes the connection once no query came for {@linkcode IDLE_CLOSE_MS}:
-   * one timer, which sleeps again for what is left when a query came meanwhile
-   * (queries come with every batch; a timer each would cost more than they do).
-   */
-  #closeWhenIdle(ms: number): void {
-    const timer = setTimeout(() => {
-      this.#idleTimer = null;
-      const idle = Date.now() - this.#lastUsed;
-      if (idle >= IDLE_CLOSE_MS) this.close();
-      else if (this.#db !== null) this.#closeWhenIdle(IDLE_CLOSE_MS - idle);
-    }, ms);
-    // An idle connection never keeps the helper alive.
-    if (typeof timer === "number") Deno.unrefTimer(timer);
-    else timer.unref();
-    this.#idleTimer = timer;
   }
 
   /** `sql` prepared on `db`, once per connection. */

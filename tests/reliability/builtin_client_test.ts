@@ -51,6 +51,10 @@ Deno.test("503s, a stalled upload and a dropped connection, then 429s with Retry
             `${world.dir}/${tag}`,
             "--stall-timeout",
             "1",
+            // Five faults may all meet one request: with five retries each is retried, and the
+            // pause after a request failed through every retry (tested below) stays out of it.
+            "--retries",
+            "5",
             "--report",
             report,
           ),
