@@ -10,6 +10,7 @@ import process from "node:process";
 import { type Clock, systemClock } from "./clock.ts";
 import { ChildMemoryReclaimer } from "./native_memory.ts";
 import { lowerOwnPriority, type PriorityChange, restoreOwnPriority } from "./process_priority.ts";
+import { type DirWatch, openDirWatch } from "./dir_watch.ts";
 import { FsStoreWatcher } from "./store_watch.ts";
 import {
   type CommandResult,
@@ -45,6 +46,11 @@ export interface DenoSystemOptions {
   readonly clock?: Clock;
   /** Opens the store watch. @default a {@linkcode FsStoreWatcher} */
   readonly watchStore?: (storeDir: string) => StoreWatcher;
+  /**
+   * Directory watches with `Deno.watchFs` even where inotify can be had
+   * (./dir_watch.ts): to test the fallback. @default false
+   */
+  readonly watchFs?: boolean;
   /** Variables no child but the user's build sees. @default [] */
   readonly hidden?: readonly string[];
   /** HTTP requests. @default the platform's `fetch` */
@@ -284,33 +290,28 @@ export class DenoSystem implements System {
     return { received, dispose };
   }
 
-  /** `Deno.watchFs` on `dir`, creations only; nothing when `dir` cannot be watched. */
+  /** A watch of `dir`'s creations ({@linkcode openDirWatch}); nothing when `dir` cannot be watched. */
   watchCreated(dir: string, created: (name: string) => void): () => void {
-    let watcher: Deno.FsWatcher;
+    let watch: DirWatch;
     try {
-      watcher = Deno.watchFs(dir, { recursive: false });
+      watch = openDirWatch(dir, { created: true, removed: false }, {
+        watchFs: this.#options.watchFs ?? false,
+      });
     } catch {
       return () => {};
     }
     (async () => {
       try {
-        for await (const event of watcher) {
-          if (event.kind !== "create") continue;
-          for (const path of event.paths) created(path.slice(path.lastIndexOf("/") + 1));
-        }
+        for await (const event of watch) if (event.kind === "created") created(event.name);
       } catch { /* closed */ }
     })();
-    return () => {
-      try {
-        watcher.close();
-      } catch { /* closed */ }
-    };
+    return () => watch.close();
   }
 
   /** The real watch, unless the options replaced it. */
   watchStore(storeDir: string): StoreWatcher {
     return this.#options.watchStore?.(storeDir) ??
-      new FsStoreWatcher(storeDir, { clock: this.clock });
+      new FsStoreWatcher(storeDir, { clock: this.clock, watchFs: this.#options.watchFs ?? false });
   }
 
   /** Peak RSS from `/proc/self/status` (Linux), CPU time from the process. */

@@ -1,13 +1,16 @@
 /**
- * The store watch on `Deno.watchFs` (inotify on Linux, FSEvents on macOS),
+ * The store watch: the store directory's entries created and removed
+ * (./dir_watch.ts: inotify asked for only those, else `Deno.watchFs`),
  * non-recursive. It reports raw removals, the creation of locks, and the
- * moments events may have been lost (a queue overflow, a watch error, the watch ending); after an error it
- * opens the watch again. What a removal means is the engine's business.
+ * moments events may have been lost (a queue overflow, a watch error, the
+ * watch ending); after an error it opens the watch again. What a removal
+ * means is the engine's business.
  *
  * @module
  */
 
 import type { Clock } from "./clock.ts";
+import { type DirWatch, openDirWatch } from "./dir_watch.ts";
 import type { StoreEvent, StoreWatcher } from "./system.ts";
 
 /** Options of {@linkcode FsStoreWatcher}. */
@@ -15,14 +18,17 @@ export interface FsStoreWatcherOptions {
   readonly clock: Clock;
   /** Delay before re-opening the watch after an error. @default 500 */
   readonly restartDelayMs?: number;
+  /** Watch with `Deno.watchFs` even where inotify can be had. @default false */
+  readonly watchFs?: boolean;
 }
 
-/** {@linkcode StoreWatcher} on `Deno.watchFs`. */
+/** {@linkcode StoreWatcher} on a {@linkcode DirWatch} of the store directory. */
 export class FsStoreWatcher implements StoreWatcher {
   readonly #storeDir: string;
   readonly #clock: Clock;
   readonly #restartDelayMs: number;
-  #watcher: Deno.FsWatcher | null = null;
+  readonly #watchFs: boolean;
+  #watcher: DirWatch | null = null;
   #closed = false;
 
   /**
@@ -35,7 +41,19 @@ export class FsStoreWatcher implements StoreWatcher {
     this.#storeDir = storeDir;
     this.#clock = options.clock;
     this.#restartDelayMs = options.restartDelayMs ?? 500;
-    this.#watcher = Deno.watchFs(storeDir, { recursive: false });
+    this.#watchFs = options.watchFs ?? false;
+    this.#watcher = this.#open();
+  }
+
+  /** Which implementation watches now (null between a failure and the next opening). */
+  get via(): DirWatch["via"] | null {
+    return this.#watcher?.via ?? null;
+  }
+
+  #open(): DirWatch {
+    return openDirWatch(this.#storeDir, { created: true, removed: true }, {
+      watchFs: this.#watchFs,
+    });
   }
 
   /** Ends the iteration. */
@@ -49,36 +67,30 @@ export class FsStoreWatcher implements StoreWatcher {
   async *[Symbol.asyncIterator](): AsyncIterator<StoreEvent> {
     const now = () => this.#clock.now();
     while (!this.#closed) {
+      let reason: string;
       try {
-        this.#watcher ??= Deno.watchFs(this.#storeDir, { recursive: false });
+        this.#watcher ??= this.#open();
+        reason = "the watch ended unexpectedly";
         for await (const event of this.#watcher) {
-          if (event.flag === "rescan") {
+          if (event.kind === "overflow") {
             yield { kind: "rescan", reason: "the watch queue overflowed", at: now() };
-          }
-          if (event.kind === "create") {
-            // Locks only: the attribution asks who holds them.
-            for (const path of event.paths) {
-              if (!path.endsWith(".lock")) continue;
-              yield { kind: "created", name: path.slice(path.lastIndexOf("/") + 1), at: now() };
-            }
-            continue;
-          }
-          if (event.kind !== "remove") continue;
-          for (const path of event.paths) {
-            yield { kind: "removed", name: path.slice(path.lastIndexOf("/") + 1), at: now() };
+          } else if (event.kind === "gone") {
+            reason = "the store directory went away";
+          } else if (event.kind === "removed") {
+            yield { kind: "removed", name: event.name, at: now() };
+          } else if (event.name.endsWith(".lock")) {
+            // Creations of locks only: the attribution asks who holds them.
+            yield { kind: "created", name: event.name, at: now() };
           }
         }
-        if (this.#closed) return;
-        this.#watcher = null;
-        yield { kind: "rescan", reason: "the watch ended unexpectedly", at: now() };
       } catch (error) {
-        if (this.#closed) return;
-        this.#watcher = null;
-        yield {
-          kind: "rescan",
-          reason: `the watch failed (${error instanceof Error ? error.message : error})`,
-          at: now(),
-        };
+        reason = `the watch failed (${error instanceof Error ? error.message : error})`;
+      }
+      if (this.#closed) return;
+      this.#watcher?.close();
+      this.#watcher = null;
+      yield { kind: "rescan", reason, at: now() };
+      if (reason !== "the watch ended unexpectedly") {
         await new Promise((resolve) =>
           this.#clock.setTimeout(() => resolve(undefined), this.#restartDelayMs)
         );
