@@ -12,7 +12,7 @@ export type { DirWatchEvent, DirWatchKinds };
 
 /** Events of one directory (not its subdirectories), until closed. */
 export interface DirWatch extends AsyncIterable<DirWatchEvent> {
-  /** Which implementation watches: for the log and the tests. */
+  /** Which implementation watches (the tests ask). */
   readonly via: "inotify" | "watchFs";
   /** Ends the iteration; idempotent. */
   close(): void;

@@ -45,11 +45,6 @@ export class FsStoreWatcher implements StoreWatcher {
     this.#watcher = this.#open();
   }
 
-  /** Which implementation watches now (null between a failure and the next opening). */
-  get via(): DirWatch["via"] | null {
-    return this.#watcher?.via ?? null;
-  }
-
   #open(): DirWatch {
     return openDirWatch(this.#storeDir, { created: true, removed: true }, {
       watchFs: this.#watchFs,
