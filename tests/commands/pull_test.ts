@@ -221,7 +221,7 @@ for (const pull of [true, false]) {
       const added = result.stdout.trim();
       assert(added.startsWith(`${root}/store/`), result.stdout);
       const report = await readReport(`${dir}/report.json`) as unknown as { incremental: number };
-      assertEquals(report.incremental, 1, "the first path was streamed");
+      assertEquals(report.incremental, 1, `the first path was streamed\n${result.stderr}`);
       assert(
         await Deno.stat(
           `${dir}/cache/${added.slice(`${root}/store/`.length, -1).slice(0, 32)}.narinfo`,

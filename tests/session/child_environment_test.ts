@@ -16,13 +16,12 @@ import { graphBuild, newTag, sh, tempDir } from "../helpers/nix.ts";
 async function recorder(dir: string, name: string, real: string, log: string): Promise<void> {
   await Deno.writeTextFile(
     `${dir}/${name}`,
+    // One write per line: children that run at once must not interleave their lines.
     `#!/bin/sh
-{
-  printf '%s' "${name}"
-  case "$NIX_CONFIG" in *attic-ci-marker*) printf ' nix-config' ;; esac
-  [ -z "\${ATTIC_TOKEN+set}" ] || printf ' TOKEN'
-  echo
-} >> '${log}'
+line='${name}'
+case "$NIX_CONFIG" in *attic-ci-marker*) line="$line nix-config" ;; esac
+[ -z "\${ATTIC_TOKEN+set}" ] || line="$line TOKEN"
+printf '%s\n' "$line" >> '${log}'
 exec '${real}' "$@"
 `,
     { mode: 0o755 },
