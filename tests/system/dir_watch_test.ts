@@ -86,10 +86,17 @@ Deno.test("inotify: only creations when only creations are asked for", async () 
   }
 });
 
-Deno.test("inotify: a queue that ran over is said as an overflow", async () => {
+/** The kernel's queue length per inotify instance (16,384 unless the machine changed it). */
+const QUEUE_LIMIT = Number(Deno.readTextFileSync("/proc/sys/fs/inotify/max_queued_events"));
+
+Deno.test({
+  name: "inotify: a queue that ran over is said as an overflow",
+  // Running over takes one file per queued event: past 100,000 that is too slow for the suite.
+  ignore: QUEUE_LIMIT > 100_000,
+}, async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const limit = Number(await Deno.readTextFile("/proc/sys/fs/inotify/max_queued_events"));
+    const limit = QUEUE_LIMIT;
     const watch = openDirWatch(dir, { created: true, removed: false });
     // Nothing is read until the iteration starts: the kernel queues, then drops.
     for (let i = 0; i <= limit + 10; i++) Deno.writeFileSync(`${dir}/${i}`, new Uint8Array());
