@@ -46,11 +46,6 @@ export interface DenoSystemOptions {
   readonly clock?: Clock;
   /** Opens the store watch. @default a {@linkcode FsStoreWatcher} */
   readonly watchStore?: (storeDir: string) => StoreWatcher;
-  /**
-   * Directory watches with `Deno.watchFs` even where inotify can be had
-   * (./dir_watch.ts): to test the fallback. @default false
-   */
-  readonly watchFs?: boolean;
   /** Variables no child but the user's build sees. @default [] */
   readonly hidden?: readonly string[];
   /** HTTP requests. @default the platform's `fetch` */
@@ -294,9 +289,7 @@ export class DenoSystem implements System {
   watchCreated(dir: string, created: (name: string) => void): () => void {
     let watch: DirWatch;
     try {
-      watch = openDirWatch(dir, { created: true, removed: false }, {
-        watchFs: this.#options.watchFs ?? false,
-      });
+      watch = openDirWatch(dir, { created: true, removed: false });
     } catch {
       return () => {};
     }
@@ -311,7 +304,7 @@ export class DenoSystem implements System {
   /** The real watch, unless the options replaced it. */
   watchStore(storeDir: string): StoreWatcher {
     return this.#options.watchStore?.(storeDir) ??
-      new FsStoreWatcher(storeDir, { clock: this.clock, watchFs: this.#options.watchFs ?? false });
+      new FsStoreWatcher(storeDir, { clock: this.clock });
   }
 
   /** Peak RSS from `/proc/self/status` (Linux), CPU time from the process. */

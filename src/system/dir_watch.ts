@@ -42,6 +42,7 @@ export function openDirWatch(
     };
   }
   const watcher = Deno.watchFs(dir, { recursive: false });
+  const self = dir.replace(/\/+$/, "");
   return {
     via: "watchFs",
     close() {
@@ -60,7 +61,7 @@ export function openDirWatch(
         if (kind === null || !kinds[kind]) continue;
         for (const path of event.paths) {
           // The directory itself removed: nothing more can be seen in it.
-          if (path.replace(/\/+$/, "") === dir.replace(/\/+$/, "")) {
+          if (path.replace(/\/+$/, "") === self) {
             yield { kind: "gone" };
             return;
           }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Clock } from "./clock.ts";
+import { type Clock, delay } from "./clock.ts";
 import { type DirWatch, openDirWatch } from "./dir_watch.ts";
 import type { StoreEvent, StoreWatcher } from "./system.ts";
 
@@ -18,8 +18,6 @@ export interface FsStoreWatcherOptions {
   readonly clock: Clock;
   /** Delay before re-opening the watch after an error. @default 500 */
   readonly restartDelayMs?: number;
-  /** Watch with `Deno.watchFs` even where inotify can be had. @default false */
-  readonly watchFs?: boolean;
 }
 
 /** {@linkcode StoreWatcher} on a {@linkcode DirWatch} of the store directory. */
@@ -27,7 +25,6 @@ export class FsStoreWatcher implements StoreWatcher {
   readonly #storeDir: string;
   readonly #clock: Clock;
   readonly #restartDelayMs: number;
-  readonly #watchFs: boolean;
   #watcher: DirWatch | null = null;
   #closed = false;
 
@@ -41,14 +38,11 @@ export class FsStoreWatcher implements StoreWatcher {
     this.#storeDir = storeDir;
     this.#clock = options.clock;
     this.#restartDelayMs = options.restartDelayMs ?? 500;
-    this.#watchFs = options.watchFs ?? false;
     this.#watcher = this.#open();
   }
 
   #open(): DirWatch {
-    return openDirWatch(this.#storeDir, { created: true, removed: true }, {
-      watchFs: this.#watchFs,
-    });
+    return openDirWatch(this.#storeDir, { created: true, removed: true });
   }
 
   /** Ends the iteration. */
@@ -62,15 +56,17 @@ export class FsStoreWatcher implements StoreWatcher {
   async *[Symbol.asyncIterator](): AsyncIterator<StoreEvent> {
     const now = () => this.#clock.now();
     while (!this.#closed) {
-      let reason: string;
+      let reason = "the watch ended unexpectedly";
+      // Opened again at once after an unexpected end, after a pause when it failed or went away.
+      let pause = false;
       try {
         this.#watcher ??= this.#open();
-        reason = "the watch ended unexpectedly";
         for await (const event of this.#watcher) {
           if (event.kind === "overflow") {
             yield { kind: "rescan", reason: "the watch queue overflowed", at: now() };
           } else if (event.kind === "gone") {
             reason = "the store directory went away";
+            pause = true;
           } else if (event.kind === "removed") {
             yield { kind: "removed", name: event.name, at: now() };
           } else if (event.name.endsWith(".lock")) {
@@ -80,16 +76,13 @@ export class FsStoreWatcher implements StoreWatcher {
         }
       } catch (error) {
         reason = `the watch failed (${error instanceof Error ? error.message : error})`;
+        pause = true;
       }
       if (this.#closed) return;
       this.#watcher?.close();
       this.#watcher = null;
       yield { kind: "rescan", reason, at: now() };
-      if (reason !== "the watch ended unexpectedly") {
-        await new Promise((resolve) =>
-          this.#clock.setTimeout(() => resolve(undefined), this.#restartDelayMs)
-        );
-      }
+      if (pause) await delay(this.#restartDelayMs, undefined, this.#clock);
     }
   }
 }
