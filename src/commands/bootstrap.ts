@@ -18,7 +18,7 @@ const LINE = commandLineOf("bootstrap");
 /** Runs `bootstrap`; its outcome says whether a client was found. */
 export const bootstrapCommand: PlainCommand = async (argv, ctx) => {
   const { system } = ctx;
-  const args = readArguments(argv, ctx, { ...LINE, positionalHint: "see bootstrap --help" });
+  const args = await readArguments(argv, ctx, { ...LINE, positionalHint: "see bootstrap --help" });
   if (args === null) return DONE;
   const installable = String(args.values.get("bootstrap-installable")!.value);
   if (installable.length === 0) {

@@ -18,7 +18,7 @@ const LINE = commandLineOf("clean");
 
 /** Runs `clean`. */
 export const cleanCommand: PlainCommand = async (argv, ctx) => {
-  const args = readArguments(argv, ctx, { ...LINE, positionalHint: "see clean --help" });
+  const args = await readArguments(argv, ctx, { ...LINE, positionalHint: "see clean --help" });
   if (args === null) return DONE;
   const given = args.values.get("state-dir");
   const dir = String(given?.value ?? defaultStateDir(ctx.system.env));

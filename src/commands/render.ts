@@ -18,7 +18,7 @@ const LINE = commandLineOf("render");
 
 /** Runs `render`. */
 export const renderCommand: PlainCommand = async (argv, ctx) => {
-  const args = readArguments(argv, ctx, { ...LINE, positionals: true });
+  const args = await readArguments(argv, ctx, { ...LINE, positionals: true });
   if (args === null) return DONE;
   const [file, ...extra] = args.positionals;
   if (file === undefined) {

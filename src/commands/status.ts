@@ -16,7 +16,7 @@ const LINE = commandLineOf("status");
 /** Runs `status`; its outcome says whether a watcher runs (exit 0) or not (3). */
 export const statusCommand: PlainCommand = async (argv, ctx) => {
   const { system } = ctx;
-  const args = readArguments(argv, ctx, { ...LINE, positionalHint: "see status --help" });
+  const args = await readArguments(argv, ctx, { ...LINE, positionalHint: "see status --help" });
   if (args === null) return DONE;
   const files = stateFiles(
     String(args.values.get("state-dir")?.value ?? defaultStateDir(system.env)),

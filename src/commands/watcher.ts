@@ -27,7 +27,7 @@ import { DONE, type PlainCommand } from "./outcome.ts";
 /** Runs the detached watcher (`__watch`, started by `start` with `start`'s arguments). */
 export const watcherCommand: PlainCommand = async (argv, outer) => {
   const { config, ctx: { system } } = configure(
-    parseCommandArgs(argv, ENGINE_OPTIONS, outer.system.env),
+    await parseCommandArgs(argv, ENGINE_OPTIONS, outer.system.env),
     outer,
   );
   const files = stateFiles(config.stateDir);

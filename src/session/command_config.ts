@@ -43,12 +43,12 @@ export interface ReadCommandLine {
  * Parses the arguments: prints the help and returns null for `--help`;
  * refuses positional arguments the command takes none of.
  */
-export function readArguments(
+export async function readArguments(
   argv: readonly string[],
   ctx: CommandContext,
   line: CommandLine,
-): ParsedArgs | null {
-  const args = parseCommandArgs(argv, line.specs, ctx.system.env);
+): Promise<ParsedArgs | null> {
+  const args = await parseCommandArgs(argv, line.specs, ctx.system.env);
   if (args.values.has("help")) {
     ctx.system.stdout(line.help);
     return null;
@@ -66,14 +66,14 @@ export async function readCommandLine(
   ctx: CommandContext,
   line: CommandLine,
 ): Promise<ReadCommandLine | null> {
-  let args = readArguments(argv, ctx, line);
+  let args = await readArguments(argv, ctx, line);
   if (args === null) return null;
   if (line.useSavedSession) {
     const env = ctx.system.env;
     const dir = String(args.values.get("state-dir")?.value ?? defaultStateDir(env));
     const saved = (await readSessionRecord(stateFiles(dir).session))?.options;
     if (saved) {
-      args = parseCommandArgs(argv, line.specs, env, {
+      args = await parseCommandArgs(argv, line.specs, env, {
         saved,
         savedSource: `the options saved by attic-ci start in ${dir}`,
       });

@@ -60,16 +60,16 @@ for (const name of ["nix-build", "watch-store"]) {
     const { inputs, job } = await template(name);
     const variable = job.variables.ATTIC_CI_ARTIFACTS!;
     const text = typeof variable === "string" ? variable : variable.value;
-    const dirOf = (value: boolean) => {
+    const dirOf = async (value: boolean) => {
       const env = {
         ATTIC_CI_ARTIFACTS: text.replace("$[[ inputs.artifacts ]]", String(value)),
         CI_PROJECT_DIR: "/builds/group/project",
         ATTIC_CI_BACKEND: "nix-copy",
         ATTIC_CI_TO: "file:///cache",
       };
-      return engineConfig(parseCommandArgs([], ENGINE_OPTIONS, env), env).artifactsDir;
+      return engineConfig(await parseCommandArgs([], ENGINE_OPTIONS, env), env).artifactsDir;
     };
-    assertEquals(dirOf(inputs.artifacts.default), ARTIFACTS_DIR);
-    assertEquals(dirOf(false), null);
+    assertEquals(await dirOf(inputs.artifacts.default), ARTIFACTS_DIR);
+    assertEquals(await dirOf(false), null);
   });
 }

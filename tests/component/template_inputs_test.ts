@@ -113,22 +113,22 @@ for (const name of PUSHING) {
   Deno.test(`${name}: the helper reads attic_client, keep_endpoint, pull and strict as the inputs say`, async () => {
     const t = await template(name);
     const target = { cache: "main", server: "https://attic.example.com/" };
-    const configOf = (values: Record<string, unknown>) => {
+    const configOf = async (values: Record<string, unknown>) => {
       const env = rendered(t, { ...target, ...values });
-      return engineConfig(parseCommandArgs([], ENGINE_OPTIONS, env), env);
+      return engineConfig(await parseCommandArgs([], ENGINE_OPTIONS, env), env);
     };
 
-    const defaults = configOf({});
+    const defaults = await configOf({});
     assertEquals(
       [defaults.atticClient, defaults.keepEndpoint, defaults.strict, defaults.pull],
       ["auto", false, false, true],
     );
     assertEquals(t.inputs.attic_client?.options, ["cli", "api", "auto"]);
     for (const choice of t.inputs.attic_client!.options!) {
-      assertEquals(configOf({ attic_client: choice }).atticClient, choice);
+      assertEquals((await configOf({ attic_client: choice })).atticClient, choice);
     }
     for (const on of [true, false]) {
-      const c = configOf({ keep_endpoint: on, strict: on, pull: on });
+      const c = await configOf({ keep_endpoint: on, strict: on, pull: on });
       assertEquals([c.keepEndpoint, c.strict, c.pull], [on, on, on], `booleans: ${on}`);
     }
   });

@@ -7,16 +7,16 @@ import { engineConfig, savedOptions } from "../../src/options/engine_config.ts";
 import { ENGINE_OPTIONS } from "../../src/options/option_specs.ts";
 import { parseCommandArgs } from "../../src/options/parse_args.ts";
 import { ConfigError } from "../../src/errors.ts";
-import { assertEquals, assertIncludes, assertThrows } from "../helpers/assert.ts";
+import { assertEquals, assertIncludes, assertRejects } from "../helpers/assert.ts";
 
-function config(argv: string[], env: Record<string, string> = {}) {
-  return engineConfig(parseCommandArgs(argv, ENGINE_OPTIONS, env), env);
+async function config(argv: string[], env: Record<string, string> = {}) {
+  return engineConfig(await parseCommandArgs(argv, ENGINE_OPTIONS, env), env);
 }
 
 const NIX_COPY = ["--backend", "nix-copy", "--to", "file:///tmp/cache"];
 
-Deno.test("engineConfig() fills in every default, in milliseconds where it counts time", () => {
-  const c = config(NIX_COPY, { TMPDIR: "/tmp/x", CI_JOB_ID: "77" });
+Deno.test("engineConfig() fills in every default, in milliseconds where it counts time", async () => {
+  const c = await config(NIX_COPY, { TMPDIR: "/tmp/x", CI_JOB_ID: "77" });
   assertEquals(c.backend, "nix-copy");
   assertEquals(c.tokenVariable, "ATTIC_TOKEN");
   assertEquals(c.storeDir, "/nix/store");
@@ -31,8 +31,8 @@ Deno.test("engineConfig() fills in every default, in milliseconds where it count
   assertEquals([c.strict, c.reportFile, c.exclude], [false, null, []]);
 });
 
-Deno.test("engineConfig() takes variables, lets flags beat them, and trims trailing slashes", () => {
-  const c = config([...NIX_COPY, "--push-jobs", "4", "--store-dir", "/nix/store/"], {
+Deno.test("engineConfig() takes variables, lets flags beat them, and trims trailing slashes", async () => {
+  const c = await config([...NIX_COPY, "--push-jobs", "4", "--store-dir", "/nix/store/"], {
     ATTIC_CI_PUSH_JOBS: "9",
     ATTIC_CI_BATCH_IDLE: "0.25",
     ATTIC_CI_EXCLUDE: "-source$\n\\.tar$\n",
@@ -42,21 +42,32 @@ Deno.test("engineConfig() takes variables, lets flags beat them, and trims trail
   assertEquals(c.exclude.map((r) => r.source), ["-source$", "\\.tar$"]);
 });
 
-Deno.test("engineConfig() names the variable or flag a bad value came from, with the value", () => {
-  const fromVariable = assertThrows(() => config(NIX_COPY, { ATTIC_CI_RETRIES: "-1" }));
+Deno.test("engineConfig() names the variable or flag a bad value came from, with the value", async () => {
+  const fromVariable = await assertRejects(() => config(NIX_COPY, { ATTIC_CI_RETRIES: "-1" }));
   assertEquals((fromVariable as ConfigError).option, "ATTIC_CI_RETRIES");
   assertIncludes(fromVariable.message, '"-1"');
-  const fromFlag = assertThrows(() => config([...NIX_COPY, "--drain-timeout", "0"]));
+  const fromFlag = await assertRejects(() => config([...NIX_COPY, "--drain-timeout", "0"]));
   assertEquals((fromFlag as ConfigError).option, "--drain-timeout");
-  assertThrows(() => config(["--cache", "a.b", "--server", "https://x/"]), "attic cache name");
-  assertThrows(() => config(["--cache", "main"]), "--server: is required with --backend attic");
-  assertThrows(() => config([...NIX_COPY, "--exclude", "("]), "not a valid regular expression");
+  await assertRejects(
+    () => config(["--cache", "a.b", "--server", "https://x/"]),
+    "attic cache name",
+  );
+  await assertRejects(
+    () => config(["--cache", "main"]),
+    "--server: is required with --backend attic",
+  );
+  await assertRejects(
+    () => config([...NIX_COPY, "--exclude", "("]),
+    "not a valid regular expression",
+  );
 });
 
-Deno.test("savedOptions() keeps what stop and push need, and never the token", () => {
-  const saved = savedOptions(config(["--cache", "main", "--server", "https://attic.example.com/"], {
-    ATTIC_TOKEN: "secret-do-not-save",
-  }));
+Deno.test("savedOptions() keeps what stop and push need, and never the token", async () => {
+  const saved = savedOptions(
+    await config(["--cache", "main", "--server", "https://attic.example.com/"], {
+      ATTIC_TOKEN: "secret-do-not-save",
+    }),
+  );
   assertEquals(saved.cache, "main");
   assertEquals(saved["token-variable"], "ATTIC_TOKEN");
   assertEquals(JSON.stringify(saved).includes("secret-do-not-save"), false);

@@ -29,7 +29,7 @@ Deno.test("--artifacts writes report.json, timeline.svg, metrics.txt and attic-c
     // The working directory decides, not CI_PROJECT_DIR (gitlab-ci-local sets it to /builds/…).
     const env = { ATTIC_CI_ARTIFACTS: "true\n", CI_PROJECT_DIR: "/builds/group/project" };
     const config = engineConfig(
-      parseCommandArgs(["--backend", "nix-copy", "--to", "file:///c"], ENGINE_OPTIONS, env),
+      await parseCommandArgs(["--backend", "nix-copy", "--to", "file:///c"], ENGINE_OPTIONS, env),
       env,
     );
     assertEquals(config.artifactsDir, ARTIFACTS_DIR);
@@ -49,15 +49,15 @@ Deno.test("--artifacts writes report.json, timeline.svg, metrics.txt and attic-c
   }
 });
 
-Deno.test("--artifacts is off by default and with a false variable (the input artifacts: false)", () => {
-  const config = (env: Record<string, string>) =>
+Deno.test("--artifacts is off by default and with a false variable (the input artifacts: false)", async () => {
+  const config = async (env: Record<string, string>) =>
     engineConfig(
-      parseCommandArgs(["--backend", "nix-copy", "--to", "file:///c"], ENGINE_OPTIONS, env),
+      await parseCommandArgs(["--backend", "nix-copy", "--to", "file:///c"], ENGINE_OPTIONS, env),
       env,
     );
-  assertEquals(config({}).artifactsDir, null);
-  assertEquals(config({ ATTIC_CI_ARTIFACTS: "false\n" }).artifactsDir, null);
-  assertEquals(config({ ATTIC_CI_ARTIFACTS: "true" }).artifactsDir, ARTIFACTS_DIR);
+  assertEquals((await config({})).artifactsDir, null);
+  assertEquals((await config({ ATTIC_CI_ARTIFACTS: "false\n" })).artifactsDir, null);
+  assertEquals((await config({ ATTIC_CI_ARTIFACTS: "true" })).artifactsDir, ARTIFACTS_DIR);
 });
 
 Deno.test("each file goes where its option says, relative to the command's working directory", async () => {
