@@ -5,19 +5,18 @@
  * @module
  */
 
+import { dirEntryNames } from "../system/dir_listing.ts";
 import { isStorePathName, lockedPathName } from "./store_path.ts";
 
 /**
- * The names of all store-path entries in `storeDir` right now.
- *
- * Listed with the async iterator on purpose: `readDirSync` materialises every
- * entry at once and costs three times the memory (51 MiB of heap against 17
- * for 88,000 entries) for a small gain in time.
+ * The names of all store-path entries in `storeDir` right now. Listed in
+ * batches of names (../system/dir_listing.ts): never an object per entry nor
+ * the whole directory at once.
  */
 export async function listStoreNames(storeDir: string): Promise<Set<string>> {
   const names = new Set<string>();
-  for await (const entry of Deno.readDir(storeDir)) {
-    if (isStorePathName(entry.name)) names.add(entry.name);
+  for await (const batch of dirEntryNames(storeDir)) {
+    for (const name of batch) if (isStorePathName(name)) names.add(name);
   }
   return names;
 }
@@ -28,8 +27,10 @@ export async function listStoreNames(storeDir: string): Promise<Set<string>> {
  */
 export async function listStoreNamesAndLocks(storeDir: string): Promise<Set<string>> {
   const names = new Set<string>();
-  for await (const entry of Deno.readDir(storeDir)) {
-    if (isStorePathName(entry.name) || lockedPathName(entry.name) !== null) names.add(entry.name);
+  for await (const batch of dirEntryNames(storeDir)) {
+    for (const name of batch) {
+      if (isStorePathName(name) || lockedPathName(name) !== null) names.add(name);
+    }
   }
   return names;
 }
@@ -45,9 +46,10 @@ export async function newNamesIn(
   known: { has(name: string): boolean } = new Set(),
 ): Promise<string[]> {
   const result: string[] = [];
-  for await (const entry of Deno.readDir(storeDir)) {
-    const name = entry.name;
-    if (isStorePathName(name) && !baseline.has(name) && !known.has(name)) result.push(name);
+  for await (const batch of dirEntryNames(storeDir)) {
+    for (const name of batch) {
+      if (isStorePathName(name) && !baseline.has(name) && !known.has(name)) result.push(name);
+    }
   }
   return result;
 }

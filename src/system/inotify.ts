@@ -16,6 +16,8 @@
  * @module
  */
 
+import { cString, openLibc } from "./libc.ts";
+
 /** What a watch reports: an entry created or removed, or the end of what it can tell. */
 export type DirWatchEvent =
   | { readonly kind: "created" | "removed"; readonly name: string }
@@ -58,9 +60,6 @@ const SYMBOLS = {
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>;
 
-/** The names libc goes by (glibc; musl's loader answers to the first too). */
-const LIBC_NAMES = ["libc.so.6", "libc.so"];
-
 /** One directory watched with inotify; iterate it for events, close it to end. */
 export class InotifyWatch implements AsyncIterable<DirWatchEvent> {
   readonly #libc: Libc;
@@ -82,14 +81,7 @@ export class InotifyWatch implements AsyncIterable<DirWatchEvent> {
    * back to `Deno.watchFs`, which says why).
    */
   static open(dir: string, kinds: DirWatchKinds): InotifyWatch | null {
-    if (Deno.build.os !== "linux") return null;
-    let libc: Libc | null = null;
-    for (const name of LIBC_NAMES) {
-      try {
-        libc = Deno.dlopen(name, SYMBOLS);
-        break;
-      } catch { /* the next name */ }
-    }
+    const libc = openLibc(SYMBOLS);
     if (libc === null) return null;
     const s = libc.symbols;
     const fd = s.inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -169,14 +161,6 @@ export class InotifyWatch implements AsyncIterable<DirWatchEvent> {
 
 /** Eight bytes holding 1: what an eventfd is written. */
 const ONE = new Uint8Array(new BigUint64Array([1n]).buffer);
-
-/** A NUL-terminated copy of `text`. */
-function cString(text: string): Uint8Array<ArrayBuffer> {
-  const bytes = new TextEncoder().encode(text);
-  const out = new Uint8Array(bytes.length + 1);
-  out.set(bytes);
-  return out;
-}
 
 /** Appends the events in `bytes` (whole `struct inotify_event`s, as read) to `out`. */
 export function parseEvents(bytes: Uint8Array, out: DirWatchEvent[]): void {
