@@ -5,7 +5,7 @@
  */
 
 import { NixValidityChecker } from "../../src/store/validity_checker.ts";
-import { nixDatabaseFile } from "../../src/store/nix_database.ts";
+import { NixDatabase, nixDatabaseFile } from "../../src/store/nix_database.ts";
 import { NixPathInfoReader } from "../../src/store/path_info.ts";
 import { storeQueries } from "../../src/store/store_queries.ts";
 import { assertEquals, assertRejects } from "../helpers/assert.ts";
@@ -71,4 +71,22 @@ Deno.test("the database's closure neither gives nor follows paths a push already
   const infos = await queries.infos.closure([top], undefined, (path) => held.has(path));
   assertEquals(infos.map((info) => info.path), [top]);
   assertEquals(infos[0]!.references.length > 0, true, "its references are still listed");
+});
+
+Deno.test("the database's connection stays open while queries keep coming and closes once unused", async () => {
+  const db = new NixDatabase(nixDatabaseFile("/nix/store", {})!, { idleCheckMs: 200 });
+  const top = await buildGraph(newTag("idle"), { width: 1, depth: 1 });
+  try {
+    assertEquals(db.isOpen, false, "opened by the first query, not before");
+    for (let i = 0; i < 12; i++) { // ~0.5 s: two checks, each after ~5 queries
+      assertEquals(db.validPaths([top]).has(top), true);
+      assertEquals(db.isOpen, true, `closed while in use (query ${i})`);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500)); // two checks without a query
+    assertEquals(db.isOpen, false, "still open after two idle checks");
+    assertEquals(db.validPaths([top]).has(top), true, "reopened by the next query");
+  } finally {
+    db.close();
+  }
 });
