@@ -55,8 +55,6 @@ export async function runBuildSession(
     return { status: await runUncached(ctx, command, error), complete: false };
   }
   const { files, lock } = taken;
-  // The baseline is listed once the build is spawned (or could not be): see openSession.
-  const spawned = Promise.withResolvers<void>();
   try {
     let setup, opened;
     try {
@@ -66,7 +64,6 @@ export async function runBuildSession(
       opened = await openSession(config, ctx, files, setup.backend, new PathTimeline(), {
         cacheKeyName: pull.keyName,
         pushOff: setup.bootstrap?.mode === "off",
-        listAfter: spawned.promise,
         attribution: () =>
           setUpAttribution(config, ctx, files, {
             command: name,
@@ -84,7 +81,6 @@ export async function runBuildSession(
 
     let startup: ReportStartup | undefined;
     const status = await runBuild(ctx, command, setup.pull.env, () => {
-      spawned.resolve();
       startup = {
         helperStartedAt: system.startedAt,
         buildStartedAt: system.clock.now(),
@@ -93,7 +89,6 @@ export async function runBuildSession(
       const cpu = yieldCpu(ctx, config.nice);
       if (cpu !== null) opened.session.whenBehind(() => cpu.resume(FELL_BEHIND));
     });
-    spawned.resolve(); // it could not start: the end still needs the baseline
     try {
       const finished = await finishSession(ctx, {
         command: name,
@@ -139,7 +134,6 @@ export async function runBuildSession(
       return { status, complete: false };
     }
   } finally {
-    spawned.resolve(); // the session failed to open: nothing waits for the listing, but end it
     await forgetSecrets(ctx, files);
     await lock.release();
   }

@@ -54,19 +54,12 @@ export interface OpenSessionOptions {
    * be there (a missing store is the one line then). @default every path
    */
   readonly attribution?: () => Promise<AttributionSetup>;
-  /**
-   * The baseline is listed once this settles (`exec`/`build`: the build was
-   * spawned), so the listing never delays the build's start. @default at once
-   */
-  readonly listAfter?: Promise<unknown>;
 }
 
 /**
  * Opens the store watch, starts a fresh ledger and starts streaming — in
  * milliseconds, whatever the store's size: the baseline is listed in the
- * background (store/store_baseline.ts), so the build starts at once; with
- * `listAfter`, only once the build is spawned, so not even the listing's own
- * work comes before it.
+ * background (store/store_baseline.ts), so the build starts at once.
  */
 export async function openSession(
   config: EngineConfig,
@@ -89,11 +82,7 @@ export async function openSession(
     attribution?.attribution.close();
     throw unreadableStore(config.storeDir, error);
   }
-  const baseline = StoreBaseline.list(
-    config.storeDir,
-    system.clock,
-    options.listAfter ? { after: options.listAfter } : {},
-  );
+  const baseline = StoreBaseline.list(config.storeDir, system.clock);
   let ledger: Ledger;
   try {
     ledger = await Ledger.begin(files, baseline.names());

@@ -81,14 +81,7 @@ export class StoreBaseline {
   static list(
     storeDir: string,
     clock: { now(): number },
-    parts: Partial<Pick<StoreBaselineParts, "list" | "changedSince">> & {
-      /**
-       * Start listing once this settles (the build spawned): the listing's own
-       * work then never delays the build's start. Until it starts, events are
-       * mentions like any other.
-       */
-      readonly after?: Promise<unknown>;
-    } = {},
+    parts: Partial<Pick<StoreBaselineParts, "list" | "changedSince">> = {},
   ): StoreBaseline {
     const list = parts.list ?? listStoreNamesAndLocks;
     const now = () => clock.now();
@@ -97,10 +90,7 @@ export class StoreBaseline {
     baseline.#storeDir = storeDir;
     baseline.#watchOpenedAt = started;
     baseline.#changedSince = parts.changedSince ?? changedSince;
-    const listing = parts.after
-      ? parts.after.then(() => list(storeDir), () => list(storeDir))
-      : list(storeDir);
-    baseline.#names = listing.then((listed) => {
+    baseline.#names = list(storeDir).then((listed) => {
       for (const name of listed) {
         const locked = lockedPathName(name);
         if (locked !== null) {

@@ -59,32 +59,6 @@ Deno.test("StoreBaseline: a name an event mentions while the store is listed is 
   assertEquals([...names], [name(1, "old")]);
 });
 
-Deno.test("StoreBaseline: told to wait (for the build's spawn), it lists only then; names mentioned meanwhile stay out", async () => {
-  let listed = 0;
-  const spawned = Promise.withResolvers<void>();
-  const baseline = StoreBaseline.list("/nix/store", { now: () => 1_000 }, {
-    list: () => {
-      listed++;
-      return Promise.resolve(new Set([name(1, "old"), name(2, "made-before-the-listing")]));
-    },
-    after: spawned.promise,
-  });
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assertEquals(listed, 0, "listed before the build was spawned");
-  baseline.mention(name(2, "made-before-the-listing"));
-  spawned.resolve();
-  assertEquals([...await baseline.names()], [name(1, "old")]);
-  assertEquals(listed, 1);
-});
-
-Deno.test("StoreBaseline: a build that could not be spawned still gets its listing", async () => {
-  const baseline = StoreBaseline.list("/nix/store", { now: () => 1_000 }, {
-    list: () => Promise.resolve(new Set([name(1, "old")])),
-    after: Promise.reject(new Error("no such command")),
-  });
-  assertEquals([...await baseline.names()], [name(1, "old")]);
-});
-
 Deno.test("StoreBaseline: a store that cannot be listed rejects when the names are asked for", async () => {
   const baseline = StoreBaseline.list("/nonexistent/attic-ci-store", { now: () => 0 });
   await assertRejects(() => baseline.names());
