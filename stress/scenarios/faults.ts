@@ -308,10 +308,15 @@ const FAULTS: readonly Fault[] = [
             `the session's ${file}`,
           );
         }
-        const fill = new Deno.Command("sh", {
-          args: ["-c", `dd if=/dev/zero of=${fs.dir}/filler bs=64k 2>/dev/null; true`],
-        });
-        await fill.output();
+        // Twice: a rewrite of the baseline already under way when the first fill ran (a name left
+        // it after the listing) frees the old file's space as it renames the new one over it.
+        for (const filler of ["filler", "filler-after-rewrites"]) {
+          const fill = new Deno.Command("sh", {
+            args: ["-c", `dd if=/dev/zero of=${fs.dir}/${filler} bs=4k 2>/dev/null; true`],
+          });
+          await fill.output();
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
         const run = await exec.done();
         const { built, lost } = await account(`${dir}/cache`, tag);
         const warnings = run.stderr.split("\n").filter((line) => line.includes("cannot record"));
