@@ -13,26 +13,16 @@ import { isStorePathName, lockedPathName } from "./store_path.ts";
  * batches of names (../system/dir_listing.ts): never an object per entry nor
  * the whole directory at once.
  */
-export async function listStoreNames(storeDir: string): Promise<Set<string>> {
-  const names = new Set<string>();
-  for await (const batch of dirEntryNames(storeDir)) {
-    for (const name of batch) if (isStorePathName(name)) names.add(name);
-  }
-  return names;
+export function listStoreNames(storeDir: string): Promise<Set<string>> {
+  return namesWhere(storeDir, isStorePathName);
 }
 
 /**
  * Like {@linkcode listStoreNames}, with the locks of store paths too
  * (`<name>.lock`: a build or download of `<name>` in progress).
  */
-export async function listStoreNamesAndLocks(storeDir: string): Promise<Set<string>> {
-  const names = new Set<string>();
-  for await (const batch of dirEntryNames(storeDir)) {
-    for (const name of batch) {
-      if (isStorePathName(name) || lockedPathName(name) !== null) names.add(name);
-    }
-  }
-  return names;
+export function listStoreNamesAndLocks(storeDir: string): Promise<Set<string>> {
+  return namesWhere(storeDir, (name) => isStorePathName(name) || lockedPathName(name) !== null);
 }
 
 /**
@@ -45,13 +35,17 @@ export async function newNamesIn(
   baseline: ReadonlySet<string>,
   known: { has(name: string): boolean } = new Set(),
 ): Promise<string[]> {
-  const result: string[] = [];
+  const fresh = (name: string) => isStorePathName(name) && !baseline.has(name) && !known.has(name);
+  return [...await namesWhere(storeDir, fresh)];
+}
+
+/** The entry names of `storeDir` that `keep` holds of, in listing order. */
+async function namesWhere(storeDir: string, keep: (name: string) => boolean): Promise<Set<string>> {
+  const names = new Set<string>();
   for await (const batch of dirEntryNames(storeDir)) {
-    for (const name of batch) {
-      if (isStorePathName(name) && !baseline.has(name) && !known.has(name)) result.push(name);
-    }
+    for (const name of batch) if (keep(name)) names.add(name);
   }
-  return result;
+  return names;
 }
 
 /**
