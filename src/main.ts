@@ -3,42 +3,32 @@
  * reads `Deno.env`), runs the command line, and sets the exit code. Nothing
  * else in the program exits the process.
  *
+ * Its own imports are few on purpose. `exec`, `build` and `start` cannot
+ * start Nix before the cache's configuration has come back, so that request
+ * goes out first and the rest of the program (~50 ms of loading) is loaded
+ * while it is under way (`commands/early_request.ts`, `system/early_fetch.ts`).
+ *
  * @module
  */
 
-import { run } from "./dispatch.ts";
-import { ciLogger } from "./log/logger.ts";
-import { DenoSystem } from "./system/deno_system.ts";
-import type { System } from "./system/system.ts";
-import { v8FlagsArgument } from "./system/v8_flags.ts";
-
-/**
- * The variable naming the command that starts this helper, set by the
- * component's launcher where the binary runs through an explicit loader
- * (images without an FHS loader, such as nixos/nix): there `Deno.execPath()`
- * is the loader, not the helper.
- */
-export const SELF_VARIABLE = "ATTIC_CI_SELF";
-
-/** How to start this program again: the launcher, the compiled binary, or deno running this file. */
-export function selfCommand(env: Readonly<Record<string, string | undefined>>): string[] {
-  const launcher = env[SELF_VARIABLE];
-  if (launcher) return [launcher];
-  const exec = Deno.execPath();
-  const isDeno = /(^|\/)deno(\.exe)?$/.test(exec);
-  return isDeno
-    ? [exec, "run", "-A", v8FlagsArgument(), new URL(import.meta.url).pathname]
-    : [exec];
-}
-
-/** The real system: this process's environment, working directory, stdio and clock. */
-export function realSystem(): System {
-  const env = Deno.env.toObject();
-  return new DenoSystem({ env, cwd: Deno.cwd(), selfCommand: selfCommand(env) });
-}
+import { earlyCacheConfigRequest } from "./commands/early_request.ts";
+import { EarlyFetch } from "./system/early_fetch.ts";
 
 if (import.meta.main) {
-  const system = realSystem();
+  const env = Deno.env.toObject();
+  const request = await earlyCacheConfigRequest(Deno.args, env);
+  const early = request === null ? null : new EarlyFetch(request);
+  await early?.departure();
+  const [{ run }, { ciLogger }, { realSystem }] = await Promise.all([
+    import("./dispatch.ts"),
+    import("./log/logger.ts"),
+    import("./system/real_system.ts"),
+  ]);
+  const system = realSystem(env, early === null ? {} : { fetch: early.fetch });
   const logger = ciLogger((text) => system.stderr(text), system.env, system.clock);
-  Deno.exitCode = await run(Deno.args, { system, logger });
+  try {
+    Deno.exitCode = await run(Deno.args, { system, logger });
+  } finally {
+    early?.abandon();
+  }
 }

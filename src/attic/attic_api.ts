@@ -16,13 +16,13 @@
  * @module
  */
 
-import { VERSION } from "../version.ts";
 import type { Clock } from "../system/clock.ts";
 import { delay } from "../system/clock.ts";
 import type { CommandStreamer, HttpClient } from "../system/system.ts";
 import { stderrTail } from "../errors.ts";
 import { IN_PROCESS_NAR_LIMIT, smallNar } from "../store/nar_serializer.ts";
 import { normalizeEndpoint } from "./attic_config.ts";
+import { atticHeaders, cacheConfigUrl } from "./cache_config_request.ts";
 import {
   AtticApiError,
   type AtticRequest,
@@ -150,7 +150,7 @@ export class AtticApi {
       options.signal,
       async (attempt) =>
         await this.#http.fetch(
-          new URL(`_api/v1/cache-config/${encodeURIComponent(o.cache)}`, base),
+          cacheConfigUrl(o.server, o.cache),
           {
             headers: this.#headers(),
             signal: attempt.signal,
@@ -248,11 +248,7 @@ export class AtticApi {
   }
 
   #headers(): Record<string, string> {
-    const token = this.#options.token;
-    return {
-      ...(token === null ? {} : { authorization: `bearer ${token}` }),
-      "user-agent": `attic-ci/${VERSION}`,
-    };
+    return atticHeaders(this.#options.token);
   }
 
   /**

@@ -11,7 +11,7 @@ import type { BackendName } from "../backends/push_backend.ts";
 import { ConfigError } from "../errors.ts";
 import { defaultStateDir } from "../state/state_dir.ts";
 import { type EndBudget, endBudget } from "./end_budget.ts";
-import { ARTIFACTS_DIR } from "./option_specs.ts";
+import { ARTIFACTS_DIR, ATTIC_CACHE_NAME, HTTP_URL, VARIABLE_NAME } from "./option_specs.ts";
 import type { ParsedArgs, RawValue } from "./parse_args.ts";
 
 /** Everything the engine needs, validated, in convenient units. */
@@ -115,15 +115,14 @@ export function isStoreUrl(url: string): boolean {
 
 const rawSchema = z.object({
   backend: z.enum(["attic", "nix-copy"], { error: "expected attic or nix-copy" }),
-  // Attic's own rule (attic/src/cache.rs CACHE_NAME_REGEX): anything else fails every push.
   cache: z.string().regex(
-    /^[A-Za-z0-9][A-Za-z0-9_+-]{0,49}$/,
+    ATTIC_CACHE_NAME,
     "expected an attic cache name: a letter or digit, then up to 49 letters, digits, '-', '_' or '+'",
   ).optional(),
-  server: z.string().regex(/^https?:\/\/[^\s]+$/, "expected an http:// or https:// URL")
+  server: z.string().regex(HTTP_URL, "expected an http:// or https:// URL")
     .optional(),
   "token-variable": z.string().regex(
-    /^[A-Za-z_][A-Za-z0-9_]*$/,
+    VARIABLE_NAME,
     "expected a variable name such as ATTIC_TOKEN",
   ),
   "attic-client": z.enum(["cli", "api", "auto"], { error: "expected cli, api or auto" }),

@@ -33,6 +33,18 @@ export interface OptionSpec {
   readonly list?: boolean;
 }
 
+/**
+ * What Attic accepts as a cache name (attic/src/cache.rs `CACHE_NAME_REGEX`):
+ * anything else fails every push.
+ */
+export const ATTIC_CACHE_NAME = /^[A-Za-z0-9][A-Za-z0-9_+-]{0,49}$/;
+
+/** An attic server URL: http:// or https://, no white space. */
+export const HTTP_URL = /^https?:\/\/[^\s]+$/;
+
+/** A variable's name, e.g. for `--token-variable`. */
+export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** The variable that carries an option, e.g. `token-variable` → `ATTIC_CI_TOKEN_VARIABLE`. */
 export function variableName(flag: string): string {
   return `ATTIC_CI_${flag.toUpperCase().replaceAll("-", "_")}`;

@@ -98,6 +98,8 @@ export interface RequestRecord {
   readonly hash?: string;
   /** Whether an Authorization header came with it. */
   readonly authorized: boolean;
+  /** When the server began to handle it (epoch ms): tells which request came before what. */
+  readonly receivedAt: number;
   /** upload-path, once its body was being read: the NAR bytes read (after any preamble). */
   readonly narBytes?: number;
   /** Stalled by {@linkcode ServerFaults.stall} (status 0). */
@@ -278,6 +280,7 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     async (req, info) => {
+      const receivedAt = Date.now();
       const url = new URL(req.url);
       // The client's connection, through the proxy (absent for a client that came round it).
       const connection = proxy.upstream(info.remoteAddr.port);
@@ -293,6 +296,7 @@ export async function startAtticServer(options: AtticServerOptions): Promise<Att
           path: url.pathname,
           status,
           authorized: req.headers.has("authorization"),
+          receivedAt,
           ...(extra.hash !== undefined ? { hash: extra.hash } : {}),
           ...(upload.narBytes !== null ? { narBytes: upload.narBytes } : {}),
           ...(extra.stalled ? { stalled: true as const } : {}),

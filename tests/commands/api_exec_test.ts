@@ -148,6 +148,32 @@ Deno.test("auto with no attic on PATH streams with the built-in client at once, 
   }
 });
 
+Deno.test("exec asks for the cache's configuration before its own code has loaded, once: the build's Nix pulls with that answer", async () => {
+  const world = await apiWorld();
+  try {
+    const report = `${world.dir}/report.json`;
+    const result = await runCli(
+      ["exec", ...world.args("--report", report), "--", "/bin/sh", "-c", 'echo "$NIX_CONFIG"'],
+      { env: world.env, cwd: world.dir },
+    );
+    assertEquals(result.code, 0, result.stderr);
+    const asked = world.server.requests.filter((r) => r.path.startsWith("/_api/v1/cache-config/"));
+    assertEquals(asked.length, 1, "the command took the early answer instead of asking again");
+    assert(asked[0]!.authorized, "with the token");
+    const { startup } = await readReport(report) as unknown as {
+      startup: { helperStartedAt: number };
+    };
+    assert(
+      asked[0]!.receivedAt < startup.helperStartedAt,
+      `the request came ${asked[0]!.receivedAt - startup.helperStartedAt} ms after the code loaded`,
+    );
+    // The answer is the one the pull side used: the build's Nix substitutes from the server.
+    assertIncludes(result.stdout, `extra-substituters = ${world.server.url}`);
+  } finally {
+    await world.dispose();
+  }
+});
+
 Deno.test("a token the server does not accept is one line when it happens (and one in the report), the build keeps its status, and --strict exits 1", async () => {
   const world = await apiWorld({ foreignToken: true });
   try {

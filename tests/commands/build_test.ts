@@ -3,7 +3,7 @@
  * and Nix flags from arguments or from the component's list variables.
  */
 
-import { selfCommand } from "../../src/main.ts";
+import { selfCommand } from "../../src/system/real_system.ts";
 import { assert, assertEquals, assertIncludes } from "../helpers/assert.ts";
 import { nixCopyArgs, readReport, runCli, runInProcess } from "../helpers/cli.ts";
 import { GRAPH, hasNarinfo, newTag, storePathsOf, tempDir } from "../helpers/nix.ts";
