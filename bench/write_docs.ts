@@ -188,10 +188,12 @@ export function scenarioNotes(result: ScenarioResult, summary: ScenarioSummary):
         (setup === null
           ? " (Deno start-up, set-up)"
           : `: ${((s.startup.median - setup.median) * 1000).toFixed(0)} ms its own start-up ` +
-            `(Deno's, loading its code), ${(setup.median * 1000).toFixed(0)} ms its set-up ` +
             (s.strategy === "d" || s.strategy === "e"
-              ? "(the bootstrap attempt, the store watch)"
-              : "(the cache's configuration for the pull side, the store watch)")) +
+              ? `(Deno's, loading its code), ${(setup.median * 1000).toFixed(0)} ms its set-up ` +
+                "(the bootstrap attempt, the store watch)"
+              : "(Deno's, loading its code, while the cache's configuration was asked), " +
+                `${(setup.median * 1000).toFixed(0)} ms its set-up (what was left of that ` +
+                "round trip, the pull side, the store watch)")) +
         "; that delay is part of its build time" +
         (cpu === null
           ? "."

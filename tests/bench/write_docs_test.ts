@@ -156,7 +156,8 @@ Deno.test("scenarioNotes() splits the helper's start-up from its set-up, and giv
   assertIncludes(
     notes,
     "started 210 ms after the helper was spawned: 90 ms its own start-up (Deno's, loading its " +
-      "code), 120 ms its set-up (the cache's configuration for the pull side, the store watch)",
+      "code, while the cache's configuration was asked), 120 ms its set-up (what was left of " +
+      "that round trip, the pull side, the store watch)",
   );
   assertIncludes(notes, "the helper used 2.5 ms of CPU per path it pushed.");
 });
